@@ -1,0 +1,21 @@
+.PHONY: run test lint fmt migrations-check seed bench
+
+run:            ## start the CRM (web + Celery worker + beat) at http://127.0.0.1:8000
+	./scripts/run.sh
+
+test:           ## the whole test suite on real PostgreSQL, Redis, Celery and Chromium
+	./scripts/test.sh
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+fmt:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+migrations-check:
+	.venv/bin/python -m crm.embedded --throwaway -- .venv/bin/python manage.py makemigrations --check --dry-run
+
+seed:
+	.venv/bin/python -m crm.embedded -- .venv/bin/python manage.py seed_demo

@@ -1,0 +1,119 @@
+"""The visibility policy: the one place that decides who sees and who edits which record.
+
+Every owned record has an owner (its responsible user) and optionally a team.
+
+=============  ===========================================  =====================================
+role           sees                                         edits
+=============  ===========================================  =====================================
+Administrator  everything                                   everything
+Manager        own, unassigned, owned by a member of one    the same
+               of their teams, or filed under one of them
+Sales rep      everything; with the org setting "reps see   own, unassigned, and their teams'
+               only their own customers": own + unassigned  records (within what they see)
+Restricted     own + unassigned                             the same
+=============  ===========================================  =====================================
+
+"Their teams" are the teams a user manages or belongs to. Inactive and anonymous users
+see nothing. Records hidden from a user answer 404, visible but read-only ones 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from crm.models import OrganisationSettings, Role, Team, User
+
+NOTHING = Q(pk__in=[])
+
+
+def _their_teams(user: User) -> models.QuerySet:
+    return Team.objects.filter(Q(members=user) | Q(managers=user)).values("pk")
+
+
+def _team_scope(user: User, prefix: str) -> Q:
+    teams = _their_teams(user)
+    team_members = User.objects.filter(Q(teams__in=teams) | Q(managed_teams__in=teams)).values("pk")
+    return Q(**{f"{prefix}owner__in": team_members}) | Q(**{f"{prefix}team__in": teams})
+
+
+def _own_or_unassigned(user: User, prefix: str) -> Q:
+    return Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}owner__isnull": True})
+
+
+def visibility_scope(user, *, prefix: str = "") -> Q | None:
+    """The filter of records `user` may see; None means everything. `prefix` reaches the owner
+    through a relation, e.g. "company__" for a record that is visible with its company."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    role = user.role
+    if role == Role.ADMINISTRATOR:
+        return None
+    if role == Role.MANAGER:
+        return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
+    if role == Role.SALES_REP:
+        if OrganisationSettings.load().reps_see_only_own_customers:
+            return _own_or_unassigned(user, prefix)
+        return None
+    return _own_or_unassigned(user, prefix)
+
+
+def edit_scope(user, *, prefix: str = "") -> Q | None:
+    """The filter of records `user` may change; always within what they see."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    role = user.role
+    if role == Role.SALES_REP:
+        if OrganisationSettings.load().reps_see_only_own_customers:
+            return _own_or_unassigned(user, prefix)
+        return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
+    return visibility_scope(user, prefix=prefix)
+
+
+def _apply(queryset: models.QuerySet, scope: Q | None) -> models.QuerySet:
+    return queryset if scope is None else queryset.filter(scope)
+
+
+def visible_to(queryset: models.QuerySet, user, *, prefix: str = "") -> models.QuerySet:
+    """`queryset` narrowed to the records `user` may see."""
+    return _apply(queryset, visibility_scope(user, prefix=prefix))
+
+
+def editable_by(queryset: models.QuerySet, user, *, prefix: str = "") -> models.QuerySet:
+    """`queryset` narrowed to the records `user` may change."""
+    return _apply(queryset, edit_scope(user, prefix=prefix))
+
+
+def _queryset(model_or_queryset) -> models.QuerySet:
+    if isinstance(model_or_queryset, models.QuerySet):
+        return model_or_queryset
+    return model_or_queryset._default_manager.all()
+
+
+def get_visible_or_404(model_or_queryset, user, **lookup):
+    """The record, if `user` may see it; otherwise 404, exactly as if it did not exist."""
+    return get_object_or_404(visible_to(_queryset(model_or_queryset), user), **lookup)
+
+
+def can_edit(user, instance: models.Model) -> bool:
+    """Whether `user` may change `instance` (one query unless the role edits everything)."""
+    scope = edit_scope(user)
+    if scope is None:
+        return True
+    return type(instance)._default_manager.filter(scope, pk=instance.pk).exists()
+
+
+def get_editable_or_404(model_or_queryset, user, **lookup):
+    """The record, if `user` may change it; 404 if they cannot see it, 403 if read-only for them."""
+    instance = get_visible_or_404(model_or_queryset, user, **lookup)
+    if not can_edit(user, instance):
+        raise PermissionDenied
+    return instance
+
+
+def require_permission(user, permission: str) -> None:
+    """403 unless the user's role (group) grants `permission`, e.g. "contacts.export_company"."""
+    if not user.has_perm(permission):
+        raise PermissionDenied

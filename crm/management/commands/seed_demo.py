@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from contacts.demo import demo_companies_ensure
+from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role), teams and records. Safe to run more than once."
+
+    def handle(self, *args, **options):
+        users = demo_users_ensure()
+        companies = demo_companies_ensure(users=users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(users)} users, {companies} companies."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for demo in DEMO_USERS:
+            self.stdout.write(f"  {demo.username:<11} {demo.role.label}")

@@ -1,0 +1,203 @@
+"""The shared kernel: users, roles, teams, organisation settings, owned records, audit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The four permission levels of the MiniCRM seed, most privileged first.
+
+    Each is a Django group of the same name; its permissions are edited in admin.
+    """
+
+    ADMINISTRATOR = "Administrator", _("Administrator")
+    MANAGER = "Manager", _("Manager")
+    SALES_REP = "Sales rep", _("Sales rep")
+    RESTRICTED = "Restricted", _("Restricted")
+
+
+ROLES_BY_PRIVILEGE = [Role.ADMINISTRATOR, Role.MANAGER, Role.SALES_REP, Role.RESTRICTED]
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("email address"), blank=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role(self) -> Role:
+        """The most privileged role group the user is in; no role group means Restricted."""
+        if self.is_superuser:
+            return Role.ADMINISTRATOR
+        names = set(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        for role in ROLES_BY_PRIVILEGE:
+            if role.value in names:
+                return role
+        return Role.RESTRICTED
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_active and self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_active and self.role == Role.MANAGER
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="managed_teams",
+        blank=True,
+        verbose_name=_("managers"),
+        help_text=_("Managers see and edit the records of every member of the team."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationSettings(models.Model):
+    """Org-wide settings: one row, edited by administrators in admin."""
+
+    name = models.CharField(_("organisation name"), max_length=200, default="Our company")
+    reps_see_only_own_customers = models.BooleanField(
+        _("sales reps see only their own customers"),
+        default=False,
+        help_text=_(
+            "Sales-intelligence mode: a sales rep sees only records they own or that nobody owns, "
+            "instead of every customer card."
+        ),
+    )
+    default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+
+    def __str__(self) -> str:
+        return str(_("Organisation settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # a singleton
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> OrganisationSettings:
+        instance, _created = cls.objects.get_or_create(pk=1)
+        return instance
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Every list, detail, board, search, export and feed scopes records through here."""
+
+    def visible_to(self, user) -> OwnedQuerySet:
+        from crm import access
+
+        return access.visible_to(self, user)
+
+    def editable_by(self, user) -> OwnedQuerySet:
+        from crm import access
+
+        return access.editable_by(self, user)
+
+
+class OwnedModel(models.Model):
+    """A record with a responsible user (the owner) and an optional team.
+
+    ``version`` grows with every save through a service, so that a form posted
+    against an older version is refused instead of overwriting a colleague's edit.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, and when. Written by services, never by views."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=60)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.object_repr}"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: a mail is a row first, so that a Redis outage or a killed worker loses none."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    recipients = models.JSONField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,37 @@
+import logging
+import smtplib
+
+from celery import shared_task
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from crm import email
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def email_deliver(self, email_id: int) -> None:
+    try:
+        email.email_deliver(email_id=email_id)
+    except (smtplib.SMTPException, OSError) as error:
+        final = self.request.retries >= self.max_retries
+        email.email_record_failure(email_id=email_id, error=str(error), final=final)
+        if not final:
+            raise self.retry(exc=error) from error
+        logger.error("giving up on e-mail %s: %s", email_id, error)
+
+
+@shared_task
+def email_requeue_stale() -> int:
+    """Re-enqueue pending mails older than ten minutes; delivery is idempotent."""
+    ids = email.stale_pending_email_ids(older_than_seconds=600)
+    for email_id in ids:
+        email_deliver.delay(email_id)
+    return len(ids)
+
+
+@shared_task
+def sessions_clear_expired() -> int:
+    deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

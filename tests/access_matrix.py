@@ -1,0 +1,113 @@
+"""The permission matrix: every URL of the project, classified, and checked against the policy.
+
+Every named route must be listed below. A route that takes a record id is an ObjectRoute:
+the matrix requests it for every persona and for a record of every kind of owner, and
+compares the status with what crm.access says (200 visible / 404 hidden / 403 read-only or
+not permitted). A new view that fetches its record without crm.access fails here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from crm import access
+
+PUBLIC = "public"  # no login needed
+SIGNED_IN = "signed in"  # any signed-in user
+SIGNED_IN_POST = "signed in, POST only"  # e.g. logout: GET answers 405
+ADMIN_ONLY = "admin only"  # Django admin: Administrators alone
+
+
+@dataclass(frozen=True)
+class ObjectRoute:
+    record: str  # key of RECORD_BUILDERS
+    needs: str  # "view" or "edit"
+    permission: str | None = None  # Django permission checked before the record
+    kwarg: str = "pk"
+    post_data: dict = field(default_factory=dict)
+
+
+ROUTES: dict[str, str | ObjectRoute] = {
+    # crm
+    "dashboard": SIGNED_IN,
+    "healthz": PUBLIC,
+    "login": PUBLIC,
+    "logout": SIGNED_IN_POST,
+    "password_change": SIGNED_IN,
+    "password_change_done": SIGNED_IN,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    # contacts
+    "contacts:company_list": SIGNED_IN,
+    "contacts:company_create": SIGNED_IN,
+    "contacts:company_detail": ObjectRoute("company", "view"),
+    "contacts:company_update": ObjectRoute("company", "edit", "contacts.change_company"),
+    "contacts:company_delete": ObjectRoute("company", "edit", "contacts.delete_company"),
+}
+
+# Routes that take a parameter but are not records (tokens checked by the view itself).
+TOKEN_ROUTES = {"password_reset_confirm"}
+
+
+def iter_routes(resolver: URLResolver | None = None, namespace: str = "", route: str = ""):
+    """(name, route, takes_parameters) of every pattern, namespaces included."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace
+            )
+            yield from iter_routes(pattern, inner or namespace, route + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            full_route = route + str(pattern.pattern)
+            takes_parameters = bool(pattern.pattern.regex.groupindex) or "<" in full_route
+            yield name, full_route, takes_parameters
+
+
+def unclassified_routes() -> list[str]:
+    """Routes the matrix does not know: each must be added to ROUTES."""
+    problems = []
+    for name, route, takes_parameters in iter_routes():
+        if route.startswith("admin/"):
+            continue  # Django admin: checked by test_django_admin_is_for_administrators_only
+        if name is None:
+            problems.append(f"unnamed route {route!r}")
+            continue
+        classification = ROUTES.get(name)
+        if classification is None:
+            problems.append(f"{name} ({route}) is not classified in tests/access_matrix.py")
+        elif takes_parameters and not isinstance(classification, ObjectRoute) and name not in TOKEN_ROUTES:
+            problems.append(f"{name} ({route}) takes an id: classify it as an ObjectRoute")
+    return problems
+
+
+def expected_status(route: ObjectRoute, user, record) -> int:
+    if route.permission and not user.has_perm(route.permission):
+        return 403
+    if not access.visible_to(type(record)._default_manager.all(), user).filter(pk=record.pk).exists():
+        return 404
+    if route.needs == "edit" and not access.can_edit(user, record):
+        return 403
+    return 200
+
+
+def object_route_mismatches(client, name: str, route: ObjectRoute, users, records) -> list[str]:
+    """Request `name` for every user × record; list every status that breaks the policy."""
+    mismatches = []
+    for user in users:
+        client.force_login(user)
+        for owner_key, record in records.items():
+            url = reverse(name, kwargs={route.kwarg: record.pk})
+            expected = expected_status(route, user, record)
+            status = client.get(url).status_code
+            if status != expected:
+                mismatches.append(
+                    f"GET {name} as {user.username} on {owner_key}'s: {status}, expected {expected}"
+                )
+        client.logout()
+    return mismatches

@@ -1,0 +1,83 @@
+"""Personas shared by every test: one user per role, in two teams.
+
+team "North": manager (manages), rep, restricted (members)
+team "South": rep_other_team
+admin: no team
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from crm.models import OrganisationSettings, Role
+from tests.factories import CompanyFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+
+pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture
+def personas(db):
+    north = TeamFactory(name="North")
+    south = TeamFactory(name="South")
+    people = SimpleNamespace(
+        admin=UserFactory(username="admin", role=Role.ADMINISTRATOR),
+        manager=UserFactory(username="manager", role=Role.MANAGER),
+        rep=UserFactory(username="rep", role=Role.SALES_REP),
+        rep_other_team=UserFactory(username="rep_other_team", role=Role.SALES_REP),
+        restricted=UserFactory(username="restricted", role=Role.RESTRICTED),
+        north=north,
+        south=south,
+    )
+    north.managers.add(people.manager)
+    north.members.add(people.rep, people.restricted)
+    south.members.add(people.rep_other_team)
+    return people
+
+
+@pytest.fixture
+def admin(personas):
+    return personas.admin
+
+
+@pytest.fixture
+def manager(personas):
+    return personas.manager
+
+
+@pytest.fixture
+def rep(personas):
+    return personas.rep
+
+
+@pytest.fixture
+def rep_other_team(personas):
+    return personas.rep_other_team
+
+
+@pytest.fixture
+def restricted(personas):
+    return personas.restricted
+
+
+@pytest.fixture
+def reps_see_only_own(db):
+    settings_row = OrganisationSettings.load()
+    settings_row.reps_see_only_own_customers = True
+    settings_row.save()
+    return settings_row
+
+
+@pytest.fixture
+def companies_by_owner(personas):
+    """One company per kind of owner, named after it."""
+    return {
+        "admin": CompanyFactory(name="Admin's", owner=personas.admin),
+        "manager": CompanyFactory(name="Manager's", owner=personas.manager),
+        "rep": CompanyFactory(name="Rep's", owner=personas.rep),
+        "rep_other_team": CompanyFactory(name="Other team rep's", owner=personas.rep_other_team),
+        "restricted": CompanyFactory(name="Restricted's", owner=personas.restricted),
+        "unassigned": CompanyFactory(name="Nobody's", owner=None),
+        "south_team": CompanyFactory(name="Filed under South", owner=personas.admin, team=personas.south),
+    }

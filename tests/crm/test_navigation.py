@@ -1,0 +1,38 @@
+import pytest
+from django.urls import reverse
+
+from crm.navigation import NAV_ITEMS, navigation_for
+
+
+@pytest.mark.parametrize(
+    ("persona", "labels"),
+    [
+        ("admin", ["Dashboard", "Contacts", "Admin"]),
+        ("manager", ["Dashboard", "Contacts"]),
+        ("rep", ["Dashboard", "Contacts"]),
+        ("restricted", ["Dashboard", "Contacts"]),
+    ],
+)
+def test_each_role_sees_the_sections_it_may_use(personas, persona, labels):
+    assert [str(entry["label"]) for entry in navigation_for(getattr(personas, persona))] == labels
+
+
+def test_admin_entry_and_settings_link_render_for_administrators_only(client, personas):
+    client.force_login(personas.admin)
+    assert reverse("admin:index") in client.get(reverse("dashboard")).content.decode()
+    client.force_login(personas.manager)
+    assert reverse("admin:index") not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_marketing_reports_and_gdpr_are_for_managers_and_administrators():
+    gated = {str(item.label): {role.value for role in item.roles} for item in NAV_ITEMS}
+    for label in ("Marketing", "Reports", "GDPR"):
+        assert gated[label] == {"Administrator", "Manager"}
+    assert gated["Admin"] == {"Administrator"}
+    assert "Restricted" not in gated["Support"]
+
+
+def test_the_page_marks_the_current_section(client, rep):
+    client.force_login(rep)
+    page = client.get(reverse("contacts:company_list")).content.decode()
+    assert 'aria-current="page">Contacts' in page

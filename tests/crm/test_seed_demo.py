@@ -1,0 +1,19 @@
+from django.core.management import call_command
+
+from contacts.models import Company
+from crm.demo import DEMO_USERS
+from crm.models import Team, User
+
+
+def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert User.objects.count() == len(DEMO_USERS)
+    assert Team.objects.count() == 2
+    assert Company.objects.count() == 10
+    for demo in DEMO_USERS:
+        user = User.objects.get(username=demo.username)
+        assert user.role == demo.role
+        assert demo.username in output
+    assert "demo-crm-2026" in output

@@ -1,0 +1,134 @@
+"""Every URL × every role: see tests/access_matrix.py for the classification."""
+
+import pytest
+from django.test import override_settings
+from django.urls import NoReverseMatch, reverse
+
+from contacts.models import Company
+from tests.access_matrix import (
+    PUBLIC,
+    ROUTES,
+    SIGNED_IN,
+    SIGNED_IN_POST,
+    ObjectRoute,
+    iter_routes,
+    object_route_mismatches,
+    unclassified_routes,
+)
+
+OBJECT_ROUTES = {name: route for name, route in ROUTES.items() if isinstance(route, ObjectRoute)}
+PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
+
+
+@pytest.fixture
+def records(companies_by_owner):
+    """For each kind of record an ObjectRoute names: one record per kind of owner."""
+    return {"company": companies_by_owner}
+
+
+def test_every_route_is_classified():
+    assert unclassified_routes() == []
+
+
+def test_every_classified_route_exists():
+    existing = {name for name, _route, _takes in iter_routes()}
+    assert set(ROUTES) - existing == set()
+
+
+@pytest.mark.parametrize("name", [name for name, kind in ROUTES.items() if kind != PUBLIC])
+def test_private_routes_send_anonymous_users_to_login(client, companies_by_owner, name):
+    route = ROUTES[name]
+    kwargs = {route.kwarg: companies_by_owner["rep"].pk} if isinstance(route, ObjectRoute) else {}
+    for method in (client.get, client.post):
+        response = method(reverse(name, kwargs=kwargs))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", [name for name, kind in ROUTES.items() if kind == PUBLIC])
+def test_public_routes_answer_anonymous_users(client, db, name):
+    try:
+        url = reverse(name)
+    except NoReverseMatch:
+        url = reverse(name, kwargs={"uidb64": "MQ", "token": "not-a-token"})
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", [name for name, kind in ROUTES.items() if kind == SIGNED_IN])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_signed_in_routes_open_for_every_role(client, personas, name, persona):
+    client.force_login(getattr(personas, persona))
+    assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("name", [name for name, kind in ROUTES.items() if kind == SIGNED_IN_POST])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_post_only_routes_refuse_get_for_every_role(client, personas, name, persona):
+    client.force_login(getattr(personas, persona))
+    assert client.get(reverse(name)).status_code == 405
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
+def test_object_routes_follow_the_visibility_policy(client, personas, records, name):
+    route = OBJECT_ROUTES[name]
+    users = [getattr(personas, persona) for persona in PERSONAS]
+    assert object_route_mismatches(client, name, route, users, records[route.record]) == []
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name, route in OBJECT_ROUTES.items() if route.needs == "edit")
+)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_posting_to_records_one_may_not_edit_changes_nothing(client, personas, records, name, persona):
+    route = OBJECT_ROUTES[name]
+    user = getattr(personas, persona)
+    client.force_login(user)
+    for record in records[route.record].values():
+        model = type(record)
+        if model.objects.editable_by(user).filter(pk=record.pk).exists() and (
+            not route.permission or user.has_perm(route.permission)
+        ):
+            continue
+        before = model.objects.filter(pk=record.pk).values().get()
+        response = client.post(
+            reverse(name, kwargs={route.kwarg: record.pk}), {"name": "Hijacked", "version": record.version}
+        )
+        assert response.status_code in {403, 404}
+        assert model.objects.filter(pk=record.pk).values().get() == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_django_admin_is_for_administrators_only(client, personas, companies_by_owner, persona):
+    client.force_login(getattr(personas, persona))
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:contacts_company_changelist"),
+        reverse("admin:crm_organisationsettings_changelist"),
+        reverse("admin:contacts_company_change", args=[companies_by_owner["rep"].pk]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        if persona == "admin":
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_login_refuses_non_administrators(client, personas):
+    response = client.post(
+        reverse("admin:login"), {"username": "manager", "password": "correct horse battery"}, follow=True
+    )
+    assert "Only administrators may open the settings" in response.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+@override_settings(ROOT_URLCONF="tests.leaky_urls")
+def test_matrix_catches_a_view_that_skips_the_access_check(client, personas, companies_by_owner):
+    assert any("leaky_print" in problem for problem in unclassified_routes())
+    users = [personas.restricted]
+    mismatches = object_route_mismatches(
+        client, "leaky_print", ObjectRoute("company", "view"), users, companies_by_owner
+    )
+    assert "GET leaky_print as restricted on rep's: 200, expected 404" in mismatches
+    assert Company.objects.count() == len(companies_by_owner)
