@@ -13,8 +13,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 wanted="$(sha256sum pyproject.toml | cut -c1-64) ${CRM_EXTRAS}"
 if [ "$(cat .venv/.crm-installed 2>/dev/null || true)" != "$wanted" ]; then
-  echo "Installing the CRM and its dependencies into .venv (extras: ${CRM_EXTRAS})"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[${CRM_EXTRAS}]"
+  echo "Installing the CRM and its dependencies into .venv (extras: ${CRM_EXTRAS}); log in .venv/install.log"
+  if ! { .venv/bin/python -m pip install --upgrade pip \
+         && .venv/bin/python -m pip install -e ".[${CRM_EXTRAS}]"; } > .venv/install.log 2>&1; then
+    tail -n 40 .venv/install.log
+    echo "Installing failed; the whole log is in .venv/install.log" >&2
+    exit 1
+  fi
   echo "$wanted" > .venv/.crm-installed
 fi
