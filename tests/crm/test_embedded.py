@@ -21,6 +21,17 @@ def test_embedded_redis_starts_answers_and_stops(tmp_path):
     assert not _redis_answers(server.port)
 
 
+def test_embedded_redis_accepts_a_relative_data_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    server = EmbeddedRedis(Path("var"))
+    server.start()
+    try:
+        assert _redis_answers(server.port)
+        assert (tmp_path / "var" / "redis" / "redis.log").exists()
+    finally:
+        server.stop()
+
+
 def test_the_wrapper_exports_working_urls_and_a_second_start_keeps_the_data(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     script = (
