@@ -199,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give the command to run after --")
 
     throwaway_dir = Path(tempfile.mkdtemp(prefix="crm-embedded-")) if args.throwaway else None
-    data_dir = (throwaway_dir or args.data_dir or Path(os.environ.get("CRM_DATA_DIR", DEFAULT_DATA_DIR))).resolve()
+    data_dir = (
+        throwaway_dir or args.data_dir or Path(os.environ.get("CRM_DATA_DIR", DEFAULT_DATA_DIR))
+    ).resolve()
     try:
         with embedded_services(data_dir) as environment:
             child = subprocess.Popen(command, env={**os.environ, **environment})  # noqa: S603

@@ -78,8 +78,12 @@ def test_run_command_serves_the_demo_and_ctrl_c_stops_everything(stack):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
     stylesheet = re.search(r'href="(/static/vendor/bootstrap[^"]+\.css)"', login_page).group(1)
     assert opener.open(base_url + stylesheet).status == 200  # static files served with DEBUG off
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": DEMO_PASSWORD})
-    request = urllib.request.Request(f"{base_url}/accounts/login/", data=form.encode(), headers={"Referer": base_url})
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": "admin", "password": DEMO_PASSWORD}
+    )
+    request = urllib.request.Request(
+        f"{base_url}/accounts/login/", data=form.encode(), headers={"Referer": base_url}
+    )
     dashboard = opener.open(request).read().decode()
     assert "Welcome, Agnes" in dashboard
 
