@@ -1,29 +1,171 @@
+"""List filters, shaped by the admin's search configuration (seed 001: per field, a dropdown of
+existing values or a free-text box) and by the custom fields marked filterable."""
+
+from __future__ import annotations
+
 import django_filters
-from django.db.models import Q
+from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Company
-from crm.models import User
+from contacts.models import Company, Person, SearchField
+from contacts.search import search
+from crm import custom_fields
+from crm.models import CustomFieldDefinition, Team, User
+
+MAX_DROPDOWN_VALUES = 200
 
 
-class CompanyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Owner"))
+class CustomFieldFilter(django_filters.Filter):
+    """Filters on one admin-defined custom field stored in the record's JSON column."""
+
+    def __init__(self, definition: CustomFieldDefinition, **kwargs):
+        self.definition = definition
+        self.field_class = type(custom_fields.form_field(definition, for_filter=True))
+        super().__init__(label=definition.label, **kwargs)
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            self._field = custom_fields.form_field(self.definition, for_filter=True)
+        return self._field
+
+    def filter(self, queryset, value):
+        return custom_fields.apply_filters(
+            queryset, [self.definition], {custom_fields.FORM_PREFIX + self.definition.key: value}
+        )
+
+
+def _existing_values(model: type[models.Model], field_name: str) -> list[tuple[str, str]]:
+    values = (
+        model._default_manager.exclude(**{field_name: ""})
+        .order_by(field_name)
+        .values_list(field_name, flat=True)
+        .distinct()[:MAX_DROPDOWN_VALUES]
+    )
+    return [(value, value) for value in values]
+
+
+def field_filter(model: type[models.Model], field_name: str, mode: str) -> django_filters.Filter:
+    """The filter for one configured field: a dropdown or a free-text box."""
+    field = model._meta.get_field(field_name)
+    label = capfirst(field.verbose_name)
+    dropdown = mode == SearchField.Mode.DROPDOWN
+    if field.is_relation:
+        related = field.related_model
+        if dropdown:
+            return django_filters.ModelChoiceFilter(
+                field_name=field_name,
+                queryset=related._default_manager.all(),
+                label=label,
+                distinct=field.many_to_many,
+            )
+        text_field = "name" if hasattr(related, "name") else "pk"
+        return django_filters.CharFilter(
+            field_name=f"{field_name}__{text_field}",
+            lookup_expr="icontains",
+            label=label,
+            distinct=field.many_to_many,
+        )
+    if field.choices:
+        if dropdown:
+            return django_filters.ChoiceFilter(field_name=field_name, choices=field.choices, label=label)
+        return django_filters.CharFilter(field_name=field_name, lookup_expr="iexact", label=label)
+    if isinstance(field, models.BooleanField):
+        return django_filters.BooleanFilter(field_name=field_name, label=label)
+    if dropdown:
+        return django_filters.ChoiceFilter(
+            field_name=field_name, choices=lambda: _existing_values(model, field_name), label=label
+        )
+    return django_filters.CharFilter(field_name=field_name, lookup_expr="icontains", label=label)
+
+
+class ConfigurableFilterSet(django_filters.FilterSet):
+    """Search box, owner and team always; then the configured fields; then custom fields."""
+
+    list_name: str
+    configurable_fields: list[str]
+    default_fields: list[str]
+
+    q = django_filters.CharFilter(label=_("Search"), method="search_text")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), label=_("Owner"), method="owned_by"
+    )
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Team"))
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.user = user
+        self.filters["owner"].queryset = User.objects.filter(is_active=True)
+        configured = {
+            row.field_name: row.mode
+            for row in SearchField.objects.filter(
+                list_name=self.list_name, field_name__in=self.configurable_fields
+            )
+        } or dict.fromkeys(self.default_fields, SearchField.Mode.DROPDOWN)
+        extra = {name: field_filter(self._meta.model, name, mode) for name, mode in configured.items()}
+        if self.custom_field_model is not None:
+            for definition in custom_fields.definitions_for(self.custom_field_model):
+                if definition.filterable:
+                    extra[custom_fields.FORM_PREFIX + definition.key] = CustomFieldFilter(definition)
+        ordering = self.filters.pop("ordering")
+        for name, extra_filter in extra.items():
+            extra_filter.model = self._meta.model
+            extra_filter.parent = self
+            self.filters[name] = extra_filter
+        self.filters["ordering"] = ordering  # keep the sort last in the filter bar
+
+    custom_field_model: type[models.Model] | None = None
+
+    def search_text(self, queryset, name, value):
+        return search(queryset, value)
+
+    def owned_by(self, queryset, name, value):
+        return queryset.filter(owner=value)
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and any(
+            value not in ("", None) for key, value in self.data.items() if key != "page"
+        )
+
+
+class CompanyFilter(ConfigurableFilterSet):
+    list_name = SearchField.ListName.COMPANIES
+    custom_field_model = Company
+    configurable_fields = [
+        "status", "contact_type", "business_unit", "market", "life_cycle", "sector", "segment", "categories",
+        "email_domain", "website", "phone",
+    ]  # fmt: skip
+    default_fields = ["status", "sector", "segment", "market", "life_cycle", "categories"]
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("updated_at", "updated")),
         label=_("Sort"),
+        empty_label=_("Name"),
     )
 
     class Meta:
         model = Company
-        fields = ["q", "owner"]
+        fields = ["q", "owner", "team"]
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["owner"].queryset = User.objects.filter(is_active=True)
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(email_domain__icontains=value))
+class PersonFilter(ConfigurableFilterSet):
+    list_name = SearchField.ListName.PEOPLE
+    custom_field_model = Person
+    configurable_fields = [
+        "business_unit", "title", "buying_influence", "buying_influence_concept", "response_mode",
+        "consent_email", "consent_phone", "email",
+    ]  # fmt: skip
+    default_fields = ["business_unit", "buying_influence", "consent_email"]
+    company = django_filters.CharFilter(
+        field_name="company__name", lookup_expr="icontains", label=_("Company")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("last_name", "name"), ("created_at", "created"), ("last_touched_at", "last_touched")),
+        label=_("Sort"),
+        empty_label=_("Name"),
+    )
+
+    class Meta:
+        model = Person
+        fields = ["q", "company", "owner", "team"]

@@ -1,24 +1,293 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from contacts.search import normalise_for_search
 from crm.models import OwnedModel
 
 
-class Company(OwnedModel):
+class Lookup(models.Model):
+    """An admin-editable list of values (contact types, sectors…) instead of hard-coded choices."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactType(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("contact type")
+        verbose_name_plural = _("contact types")
+
+
+class BusinessUnit(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("business unit")
+        verbose_name_plural = _("business units")
+
+
+class Market(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("market")
+        verbose_name_plural = _("markets")
+
+
+class LifeCycle(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("life cycle stage")
+        verbose_name_plural = _("life cycle stages")
+
+
+class Sector(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class Segment(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+
+
+class CompanyCategory(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("company category")
+        verbose_name_plural = _("company categories")
+
+
+class CompanyStatus(Lookup):
+    """What is the next step with this customer (MiniCRM's datasheet status)."""
+
+    class Meta(Lookup.Meta):
+        verbose_name = _("company status")
+        verbose_name_plural = _("company statuses")
+
+
+class BuyingInfluence(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("buying influence")
+        verbose_name_plural = _("buying influences")
+
+
+class BuyingInfluenceConcept(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("buying-influence concept")
+        verbose_name_plural = _("buying-influence concepts")
+
+
+class ResponseMode(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("response mode")
+        verbose_name_plural = _("response modes")
+
+
+def _lookup(model, label):
+    return models.ForeignKey(
+        model, verbose_name=label, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+
+class SearchableModel(models.Model):
+    """A record found by the search box: accent-free words in `search_text`, indexed as tsvector."""
+
+    search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # Derived data kept in step with the row, whichever service saves it.
+        self.search_text = normalise_for_search(" ".join(word for word in self.search_words() if word))
+        super().save(*args, **kwargs)
+
+    def search_words(self) -> list[str]:
+        raise NotImplementedError
+
+
+class Company(OwnedModel, SearchableModel):
     name = models.CharField(_("name"), max_length=200)
+    contact_type = _lookup(ContactType, _("contact type"))
+    business_unit = _lookup(BusinessUnit, _("business unit"))
+    market = _lookup(Market, _("market"))
+    life_cycle = _lookup(LifeCycle, _("life cycle"))
+    sector = _lookup(Sector, _("sector"))
+    segment = _lookup(Segment, _("segment"))
+    status = _lookup(CompanyStatus, _("status"))
+    categories = models.ManyToManyField(
+        CompanyCategory, verbose_name=_("categories"), blank=True, related_name="+"
+    )
     website = models.URLField(_("website"), blank=True)
-    email_domain = models.CharField(_("e-mail domain"), max_length=253, blank=True)
+    email_domain = models.CharField(_("e-mail domain"), max_length=253, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    history = HistoricalRecords(excluded_fields=["search_text", "search_vector", "updated_at", "version"])
 
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = _("company")
         verbose_name_plural = _("companies")
-        permissions = [("export_company", _("Can export companies"))]
-        indexes = [models.Index(fields=["owner", "name"])]
+        permissions = [
+            ("export_company", _("Can export companies")),
+            ("merge_company", _("Can merge companies")),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["sector", "name"]),
+            models.Index(fields=["name", "id"]),
+            GinIndex(fields=["search_vector"], name="company_search_gin"),
+            GinIndex(fields=["custom_fields"], name="company_custom_fields_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("contacts:company_detail", kwargs={"pk": self.pk})
+
+    def search_words(self) -> list[str]:
+        return [self.name, self.email_domain, self.website, self.phone]
+
+
+class Person(OwnedModel, SearchableModel):
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    business_unit = _lookup(BusinessUnit, _("business unit"))
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    linkedin = models.URLField(_("LinkedIn"), blank=True)
+    buying_influence = _lookup(BuyingInfluence, _("buying influence"))
+    buying_influence_concept = _lookup(BuyingInfluenceConcept, _("buying-influence concept"))
+    response_mode = _lookup(ResponseMode, _("response mode"))
+    win_result = models.CharField(
+        _("win-result"),
+        max_length=300,
+        blank=True,
+        help_text=_("What this person wins personally from the deal."),
+    )
+    consent_email = models.BooleanField(_("agrees to e-mail"), default=False)
+    consent_phone = models.BooleanField(_("agrees to calls and SMS"), default=False)
+    consent_updated_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    last_touched_at = models.DateTimeField(_("last touched"), default=timezone.now, db_index=True)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    history = HistoricalRecords(excluded_fields=["search_text", "search_vector", "updated_at", "version"])
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        permissions = [
+            ("export_person", _("Can export people")),
+            ("merge_person", _("Can merge people")),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "last_name"]),
+            models.Index(fields=["last_name", "first_name", "id"]),
+            GinIndex(fields=["search_vector"], name="person_search_gin"),
+            GinIndex(fields=["custom_fields"], name="person_custom_fields_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:person_detail", kwargs={"pk": self.pk})
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def search_words(self) -> list[str]:
+        domain = self.email.partition("@")[2]
+        return [self.first_name, self.last_name, self.email, domain, self.phone, self.title]
+
+
+def document_path(document: "Document", filename: str) -> str:
+    # The stored name is ours, never the uploader's: no traversal, no collisions.
+    return f"documents/{timezone.now():%Y/%m}/{document.pk}"
+
+
+class Document(models.Model):
+    """A file attached to a company, a person or (later) a deal; visible with its record."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchField(models.Model):
+    """The admin's search configuration: which fields a list offers as filters, and how."""
+
+    class ListName(models.TextChoices):
+        COMPANIES = "companies", _("Companies")
+        PEOPLE = "people", _("People")
+        LEADS = "leads", _("Leads")
+
+    class Mode(models.TextChoices):
+        DROPDOWN = "dropdown", _("Dropdown of existing values")
+        TEXT = "text", _("Free text")
+
+    list_name = models.CharField(_("list"), max_length=20, choices=ListName.choices)
+    field_name = models.CharField(_("field"), max_length=60)
+    mode = models.CharField(_("search by"), max_length=10, choices=Mode.choices, default=Mode.DROPDOWN)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["list_name", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["list_name", "field_name"], name="search_field_once_per_list")
+        ]
+        verbose_name = _("search field")
+        verbose_name_plural = _("search configuration")
+
+    def __str__(self) -> str:
+        return f"{self.get_list_name_display()}: {self.field_name}"

@@ -1,6 +1,46 @@
-from contacts.models import Company
+"""Reads of companies and people, always starting from what the user may see."""
+
+from contacts.models import Company, Person
+
+COMPANY_LOOKUPS = [
+    "owner",
+    "team",
+    "status",
+    "contact_type",
+    "business_unit",
+    "market",
+    "life_cycle",
+    "sector",
+    "segment",
+]
+PERSON_LOOKUPS = [
+    "owner", "team", "company", "business_unit", "buying_influence", "buying_influence_concept",
+    "response_mode",
+]  # fmt: skip
 
 
 def company_list(*, user):
     """Companies `user` may see, with what the list shows."""
-    return Company.objects.visible_to(user).select_related("owner", "team")
+    return Company.objects.visible_to(user).select_related("owner", "team", "status", "sector", "segment")
+
+
+def company_card(*, user):
+    return Company.objects.visible_to(user).select_related(*COMPANY_LOOKUPS).prefetch_related("categories")
+
+
+def people_of_company(*, user, company: Company, limit: int = 200):
+    return Person.objects.visible_to(user).filter(company=company).select_related("owner")[:limit]
+
+
+def person_list(*, user):
+    return Person.objects.visible_to(user).select_related("owner", "company")
+
+
+def person_card(*, user):
+    return Person.objects.visible_to(user).select_related(*PERSON_LOOKUPS)
+
+
+def company_quick_form(*, company: Company, user, data=None):
+    from contacts.forms import CompanyQuickForm
+
+    return CompanyQuickForm(data, instance=company, user=user)

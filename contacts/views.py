@@ -1,83 +1,132 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from contacts import selectors, services
-from contacts.filters import CompanyFilter
-from contacts.forms import CompanyForm
-from contacts.models import Company
-from crm import access
-from crm.exceptions import StaleRecordError
+from contacts import exports, matching, selectors, services
+from contacts.documents import documents_of
+from contacts.filters import CompanyFilter, PersonFilter
+from contacts.forms import CompanyForm, MergeForm, PersonForm
+from contacts.models import Company, Person
+from contacts.search import search
+from crm import access, custom_fields
+from crm.exports import export_response
+from crm.history import history_entries
+from crm.record_views import create_flow, update_flow
+
+PAGE_SIZE = 50
+AUTOCOMPLETE_LIMIT = 20
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _list_columns(model):
+    return [d for d in custom_fields.definitions_for(model) if d.show_in_list]
+
+
+# Companies
 
 
 def company_list(request):
     company_filter = CompanyFilter(
         request.GET, queryset=selectors.company_list(user=request.user), user=request.user
     )
-    page = Paginator(company_filter.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "contacts/company_list.html", {"filter": company_filter, "page": page})
+    return render(
+        request,
+        "contacts/company_list.html",
+        {
+            "filter": company_filter,
+            "page": _page(request, company_filter.qs),
+            "custom_columns": _list_columns(Company),
+        },
+    )
+
+
+@require_GET
+def company_export(request, file_format: str):
+    access.require_permission(request.user, "contacts.export_company")
+    company_filter = CompanyFilter(
+        request.GET, queryset=selectors.company_list(user=request.user), user=request.user
+    )
+    return export_response(
+        company_filter.qs, exports.company_columns(), file_format=file_format, name="companies"
+    )
+
+
+@require_GET
+def company_autocomplete(request):
+    term = next((value for key, value in request.GET.items() if key.endswith("search") or key == "q"), "")
+    companies = search(Company.objects.visible_to(request.user), term).order_by("name")[:AUTOCOMPLETE_LIMIT]
+    return render(request, "contacts/partials/company_options.html", {"companies": companies, "term": term})
 
 
 def company_detail(request, pk: int):
-    company = access.get_visible_or_404(selectors.company_list(user=request.user), request.user, pk=pk)
-    return render(
+    company = access.get_visible_or_404(selectors.company_card(user=request.user), request.user, pk=pk)
+    can_edit = access.can_edit(request.user, company)
+    context = {
+        "company": company,
+        "can_edit": can_edit,
+        "people": selectors.people_of_company(user=request.user, company=company),
+        "leads": company.leads.visible_to(request.user).order_by("-converted_at")[:20],
+        "documents": documents_of(company),
+        "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "company", "pk": company.pk}),
+        "history": history_entries(company),
+        "custom_values": custom_fields.display_values(company, custom_fields.definitions_for(Company)),
+        "status_form": selectors.company_quick_form(company=company, user=request.user) if can_edit else None,
+    }
+    return render(request, "contacts/company_detail.html", context)
+
+
+@require_POST
+def company_quick_update(request, pk: int):
+    """The card's inline edit of status and owner (htmx), version-checked like the full form."""
+    access.require_permission(request.user, "contacts.change_company")
+    company = access.get_editable_or_404(Company, request.user, pk=pk)
+    form = selectors.company_quick_form(company=company, user=request.user, data=request.POST)
+    return update_flow(
         request,
-        "contacts/company_detail.html",
-        {"company": company, "can_edit": access.can_edit(request.user, company)},
+        form=form,
+        record=company,
+        update=lambda changes, version: services.company_update(
+            actor=request.user, company=company, changes=changes, expected_version=version
+        ),
+        template="contacts/company_detail.html#quick_edit",
+        context={"company": company, "status_form": form, "can_edit": True},
     )
 
 
 def company_create(request):
     access.require_permission(request.user, "contacts.add_company")
     form = CompanyForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        company = services.company_create(
-            actor=request.user,
-            name=data["name"],
-            website=data["website"],
-            email_domain=data["email_domain"],
-            owner=data["owner"],
-            team=data["team"],
-        )
-        messages.success(request, _("Company %(name)s created.") % {"name": company.name})
-        return redirect(company)
-    return render(request, "contacts/company_form.html", {"form": form})
+    return create_flow(
+        request,
+        form=form,
+        create=lambda values: services.company_create(actor=request.user, values=values),
+        find_duplicates=lambda data: matching.similar_companies(
+            Company.objects.visible_to(request.user), name=data["name"], email_domain=data["email_domain"]
+        ),
+        template="contacts/company_form.html",
+    )
 
 
 def company_update(request, pk: int):
     access.require_permission(request.user, "contacts.change_company")
     company = access.get_editable_or_404(Company, request.user, pk=pk)
     form = CompanyForm(request.POST or None, instance=company, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in CompanyForm.Meta.fields}
-        try:
-            company = services.company_update(
-                actor=request.user,
-                company=company,
-                changes=changes,
-                expected_version=form.cleaned_data["version"],
-            )
-        except StaleRecordError as stale:
-            form = CompanyForm(request.POST, instance=stale.current, user=request.user)
-            form.is_valid()
-            form.add_error(
-                None,
-                _(
-                    "Someone else saved this company while you were editing it. "
-                    "Their version is shown below the form; review your changes and save again."
-                ),
-            )
-            return render(
-                request,
-                "contacts/company_form.html",
-                {"form": form, "company": company, "stored": stale.current},
-                status=409,
-            )
-        messages.success(request, _("Company %(name)s saved.") % {"name": company.name})
-        return redirect(company)
-    return render(request, "contacts/company_form.html", {"form": form, "company": company})
+    return update_flow(
+        request,
+        form=form,
+        record=company,
+        update=lambda changes, version: services.company_update(
+            actor=request.user, company=company, changes=changes, expected_version=version
+        ),
+        template="contacts/company_form.html",
+    )
 
 
 def company_delete(request, pk: int):
@@ -87,4 +136,148 @@ def company_delete(request, pk: int):
         services.company_delete(actor=request.user, company=company)
         messages.success(request, _("Company %(name)s deleted.") % {"name": company.name})
         return redirect("contacts:company_list")
-    return render(request, "contacts/company_confirm_delete.html", {"company": company})
+    return render(request, "contacts/confirm_delete.html", {"record": company})
+
+
+def _merge(request, *, model, record, merge_service, template):
+    form = MergeForm(
+        request.POST or None,
+        queryset=model.objects.editable_by(request.user).exclude(pk=record.pk),
+        autocomplete_url=reverse(
+            "contacts:company_autocomplete" if model is Company else "contacts:person_autocomplete"
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            survivor = merge_service(
+                actor=request.user, survivor=record, duplicate=form.cleaned_data["duplicate"]
+            )
+        except PermissionDenied:
+            form.add_error("duplicate", _("You may not merge these two records."))
+        else:
+            messages.success(request, _("Merged into %(record)s.") % {"record": survivor})
+            return redirect(survivor)
+    return render(request, template, {"form": form, "record": record})
+
+
+def company_merge(request, pk: int):
+    access.require_permission(request.user, "contacts.merge_company")
+    company = access.get_editable_or_404(Company, request.user, pk=pk)
+    return _merge(
+        request,
+        model=Company,
+        record=company,
+        merge_service=services.company_merge,
+        template="contacts/merge.html",
+    )
+
+
+# People
+
+
+def person_list(request):
+    person_filter = PersonFilter(
+        request.GET, queryset=selectors.person_list(user=request.user), user=request.user
+    )
+    return render(
+        request,
+        "contacts/person_list.html",
+        {
+            "filter": person_filter,
+            "page": _page(request, person_filter.qs),
+            "custom_columns": _list_columns(Person),
+        },
+    )
+
+
+@require_GET
+def person_export(request, file_format: str):
+    access.require_permission(request.user, "contacts.export_person")
+    person_filter = PersonFilter(
+        request.GET, queryset=selectors.person_list(user=request.user), user=request.user
+    )
+    return export_response(person_filter.qs, exports.person_columns(), file_format=file_format, name="people")
+
+
+@require_GET
+def person_autocomplete(request):
+    term = next((value for key, value in request.GET.items() if key.endswith("search") or key == "q"), "")
+    people = search(Person.objects.visible_to(request.user), term).select_related("company")[
+        :AUTOCOMPLETE_LIMIT
+    ]
+    return render(request, "contacts/partials/person_options.html", {"people": people, "term": term})
+
+
+def person_detail(request, pk: int):
+    person = access.get_visible_or_404(selectors.person_card(user=request.user), request.user, pk=pk)
+    context = {
+        "person": person,
+        "can_edit": access.can_edit(request.user, person),
+        "company_visible": person.company_id is not None
+        and Company.objects.visible_to(request.user).filter(pk=person.company_id).exists(),
+        "leads": person.leads.visible_to(request.user).order_by("-converted_at")[:20],
+        "documents": documents_of(person),
+        "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "person", "pk": person.pk}),
+        "history": history_entries(person),
+        "custom_values": custom_fields.display_values(person, custom_fields.definitions_for(Person)),
+    }
+    return render(request, "contacts/person_detail.html", context)
+
+
+def person_create(request):
+    access.require_permission(request.user, "contacts.add_person")
+    initial = {}
+    company_id = request.GET.get("company", "")
+    if company_id.isdigit() and Company.objects.visible_to(request.user).filter(pk=company_id).exists():
+        initial["company"] = company_id
+    form = PersonForm(request.POST or None, initial=initial, user=request.user)
+    return create_flow(
+        request,
+        form=form,
+        create=lambda values: services.person_create(actor=request.user, values=values),
+        find_duplicates=lambda data: matching.similar_people(
+            Person.objects.visible_to(request.user),
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            company=data["company"],
+        ),
+        template="contacts/person_form.html",
+    )
+
+
+def person_update(request, pk: int):
+    access.require_permission(request.user, "contacts.change_person")
+    person = access.get_editable_or_404(Person, request.user, pk=pk)
+    form = PersonForm(request.POST or None, instance=person, user=request.user)
+    return update_flow(
+        request,
+        form=form,
+        record=person,
+        update=lambda changes, version: services.person_update(
+            actor=request.user, person=person, changes=changes, expected_version=version
+        ),
+        template="contacts/person_form.html",
+    )
+
+
+def person_delete(request, pk: int):
+    access.require_permission(request.user, "contacts.delete_person")
+    person = access.get_editable_or_404(Person, request.user, pk=pk)
+    if request.method == "POST":
+        services.person_delete(actor=request.user, person=person)
+        messages.success(request, _("%(name)s deleted.") % {"name": person.full_name})
+        return redirect("contacts:person_list")
+    return render(request, "contacts/confirm_delete.html", {"record": person})
+
+
+def person_merge(request, pk: int):
+    access.require_permission(request.user, "contacts.merge_person")
+    person = access.get_editable_or_404(Person, request.user, pk=pk)
+    return _merge(
+        request,
+        model=Person,
+        record=person,
+        merge_service=services.person_merge,
+        template="contacts/merge.html",
+    )

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import AuditEvent, OrganisationSettings, OutboundEmail, Team, User
+from crm.models import AuditEvent, CustomFieldDefinition, OrganisationSettings, OutboundEmail, Team, User
 
 
 @admin.register(User)
@@ -63,3 +63,20 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CustomFieldDefinition)
+class CustomFieldDefinitionAdmin(admin.ModelAdmin):
+    list_display = [
+        "label",
+        "target",
+        "key",
+        "field_type",
+        "required",
+        "show_in_list",
+        "filterable",
+        "is_active",
+    ]
+    list_filter = ["target", "field_type", "is_active"]
+    list_editable = ["show_in_list", "filterable", "is_active"]
+    search_fields = ["label", "key"]

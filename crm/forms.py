@@ -1,7 +1,12 @@
+from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.db.models import Q
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 from crm.email import email_queue
+from crm.models import Role, User
+from crm.phones import normalise_phone
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
@@ -22,3 +27,56 @@ class QueuedPasswordResetForm(PasswordResetForm):
         if html_email_template_name is not None:
             body_html = loader.render_to_string(html_email_template_name, context)
         email_queue(recipients=[to_email], subject=subject, body_text=body_text, body_html=body_html)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """A form for an owned record: the version travels along (concurrent edits are refused by the
+    service), owners are limited to what the user may assign, lookups to active values, phone
+    numbers are normalised, and admin-defined custom fields are added when the model has them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    phone_fields: tuple[str, ...] = ("phone",)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if "owner" in self.fields:
+            owners = User.objects.filter(is_active=True)
+            if user.role == Role.RESTRICTED:
+                # Restricted users work only their own and unassigned records.
+                owners = owners.filter(pk=user.pk)
+            self.fields["owner"].queryset = owners
+            if not self.instance.pk:
+                self.fields["owner"].initial = user.pk
+        for name, field in self.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and hasattr(queryset.model, "is_active") and queryset.model is not User:
+                current = getattr(self.instance, f"{name}_id", None) if self.instance.pk else None
+                field.queryset = queryset.filter(Q(is_active=True) | Q(pk=current))
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        if hasattr(self, "custom_field_model"):
+            self.add_custom_fields(self.instance if self.instance.pk else None)
+
+    def clean_version(self):
+        version = self.cleaned_data.get("version")
+        if self.instance.pk and version is None:
+            raise forms.ValidationError(_("Reload the page and try again."))
+        return version
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.phone_fields:
+            if name in self.fields and cleaned.get(name):
+                try:
+                    cleaned[name] = normalise_phone(cleaned[name])
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
+    def service_values(self) -> dict:
+        """The submitted values under model field names, for a create/update service."""
+        values = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        if hasattr(self, "custom_field_model"):
+            values["custom_fields"] = self.custom_values(getattr(self.instance, "custom_fields", None))
+        return values

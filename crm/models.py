@@ -201,3 +201,59 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class CustomFieldDefinition(models.Model):
+    """An admin-defined extra field of companies, people or deals; values live in the record's
+    ``custom_fields`` JSON column under ``key``."""
+
+    class Target(models.TextChoices):
+        COMPANY = "contacts.company", _("Company")
+        PERSON = "contacts.person", _("Person")
+        DEAL = "opportunities.deal", _("Deal")
+
+    class FieldType(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Single choice")
+        BOOLEAN = "boolean", _("Yes/no")
+
+    target = models.CharField(_("record"), max_length=40, choices=Target.choices)
+    key = models.SlugField(
+        _("key"),
+        max_length=50,
+        help_text=_("Stored name; letters, digits and underscores. Do not change it later."),
+    )
+    label = models.CharField(_("label"), max_length=100)
+    field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("For single choice: one value per line.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    show_in_list = models.BooleanField(_("show as a list column"), default=False)
+    filterable = models.BooleanField(_("offer as a list filter"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["target", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "key"], name="custom_field_key_unique_per_target")
+        ]
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()}: {self.label}"
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.field_type == self.FieldType.CHOICE and not self.choice_list:
+            raise ValidationError({"choices": _("A single-choice field needs at least one choice.")})

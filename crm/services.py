@@ -15,11 +15,17 @@ from crm.models import AuditEvent
 def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, models.QuerySet)):
+        return sorted((_jsonable(item) for item in value), key=str)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def _differs(before: Any, after: Any) -> bool:
+    return _jsonable(before) != _jsonable(after)
 
 
 def audit_record(*, actor, verb: str, instance: models.Model, changes: dict | None = None) -> AuditEvent:
@@ -34,11 +40,29 @@ def audit_record(*, actor, verb: str, instance: models.Model, changes: dict | No
     )
 
 
+def _attribute_history(instance: models.Model, actor) -> None:
+    """Name the actor in django-simple-history's row, also outside a request (tasks, imports)."""
+    if getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+
+
+def _split_many_to_many(model, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    many_to_many = {field.name for field in model._meta.many_to_many}
+    plain = {name: value for name, value in changes.items() if name not in many_to_many}
+    related = {name: value for name, value in changes.items() if name in many_to_many}
+    return plain, related
+
+
 @transaction.atomic
-def record_create(*, actor, instance: models.Model) -> models.Model:
-    """Validate and insert an owned record, with an audit row."""
+def record_create(
+    *, actor, instance: models.Model, many_to_many: dict[str, Any] | None = None
+) -> models.Model:
+    """Validate and insert a record (and its many-to-many values), with an audit row."""
+    _attribute_history(instance, actor)
     instance.full_clean()
     instance.save()
+    for name, values in (many_to_many or {}).items():
+        getattr(instance, name).set(values)
     audit_record(actor=actor, verb="create", instance=instance)
     return instance
 
@@ -54,19 +78,22 @@ def record_update(*, actor, instance: models.Model, changes: dict[str, Any], exp
     if stored.version != expected_version:
         raise StaleRecordError(current=stored)
     before = model_to_dict(stored, fields=list(changes))
-    for name, value in changes.items():
+    plain, related = _split_many_to_many(model, changes)
+    for name, value in plain.items():
         setattr(stored, name, value)
     stored.full_clean()
+    _attribute_history(stored, actor)
     stored.version = stored.version + 1
     stored.save()
-    changed = {
-        name: value for name, value in changes.items() if _jsonable(before.get(name)) != _jsonable(value)
-    }
+    for name, values in related.items():
+        getattr(stored, name).set(values)
+    changed = {name: value for name, value in changes.items() if _differs(before.get(name), value)}
     audit_record(actor=actor, verb="update", instance=stored, changes=changed)
     return stored
 
 
 @transaction.atomic
 def record_delete(*, actor, instance: models.Model) -> None:
+    _attribute_history(instance, actor)
     audit_record(actor=actor, verb="delete", instance=instance)
     instance.delete()

@@ -46,12 +46,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django.forms",
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
     "template_partials",
     "axes",
     "csp",
+    "simple_history",
     "crm",
     "contacts",
     "opportunities",
@@ -73,12 +76,15 @@ MIDDLEWARE = [
     # Every page needs a login unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
+# Widget templates may live in templates/ (e.g. includes/widgets/autocomplete_select.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "crm.wsgi.application"
 
 TEMPLATES = [
@@ -256,3 +262,4 @@ LOGGING = {
 }
 
 CRM_PAGE_SIZE = 50
+CRM_PHONE_REGION = env("CRM_PHONE_REGION", default="SE")  # country of numbers typed without +code

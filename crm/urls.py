@@ -31,5 +31,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
     path("contacts/", include("contacts.urls")),
+    path("leads/", include("leads.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,11 +22,22 @@ ADMIN_ONLY = "admin only"  # Django admin: Administrators alone
 
 @dataclass(frozen=True)
 class ObjectRoute:
-    record: str  # key of RECORD_BUILDERS
+    record: str  # key of the `records` fixture in test_access_matrix.py
     needs: str  # "view" or "edit"
     permission: str | None = None  # Django permission checked before the record
     kwarg: str = "pk"
-    post_data: dict = field(default_factory=dict)
+    extra_kwargs: dict = field(default_factory=dict)
+    method: str = "GET"  # POST-only routes are checked for refusals (a success has side effects)
+    through_parent: bool = False  # visibility is the parent record's (documents)
+
+
+@dataclass(frozen=True)
+class ListRoute:
+    """A signed-in route that takes no record, optionally behind a Django permission."""
+
+    permission: str | None = None
+    kwargs: dict = field(default_factory=dict)
+    method: str = "GET"
 
 
 ROUTES: dict[str, str | ObjectRoute] = {
@@ -41,12 +52,43 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC,
-    # contacts
+    # contacts: companies
     "contacts:company_list": SIGNED_IN,
-    "contacts:company_create": SIGNED_IN,
+    "contacts:company_create": ListRoute("contacts.add_company"),
+    "contacts:company_autocomplete": SIGNED_IN,
+    "contacts:company_export": ListRoute("contacts.export_company", {"file_format": "csv"}),
     "contacts:company_detail": ObjectRoute("company", "view"),
     "contacts:company_update": ObjectRoute("company", "edit", "contacts.change_company"),
+    "contacts:company_quick_update": ObjectRoute("company", "edit", "contacts.change_company", method="POST"),
+    "contacts:company_merge": ObjectRoute("company", "edit", "contacts.merge_company"),
     "contacts:company_delete": ObjectRoute("company", "edit", "contacts.delete_company"),
+    # contacts: people
+    "contacts:person_list": SIGNED_IN,
+    "contacts:person_create": ListRoute("contacts.add_person"),
+    "contacts:person_autocomplete": SIGNED_IN,
+    "contacts:person_export": ListRoute("contacts.export_person", {"file_format": "xlsx"}),
+    "contacts:person_detail": ObjectRoute("person", "view"),
+    "contacts:person_update": ObjectRoute("person", "edit", "contacts.change_person"),
+    "contacts:person_merge": ObjectRoute("person", "edit", "contacts.merge_person"),
+    "contacts:person_delete": ObjectRoute("person", "edit", "contacts.delete_person"),
+    # contacts: documents of companies and people
+    "contacts:document_upload": ObjectRoute(
+        "company", "edit", "contacts.add_document", extra_kwargs={"model_name": "company"}, method="POST"
+    ),
+    "contacts:document_download": ObjectRoute(
+        "document", "view", "contacts.view_document", through_parent=True
+    ),
+    "contacts:document_delete": ObjectRoute(
+        "document", "edit", "contacts.delete_document", method="POST", through_parent=True
+    ),
+    # leads
+    "leads:lead_list": SIGNED_IN,
+    "leads:lead_create": ListRoute("leads.add_lead"),
+    "leads:lead_export": ListRoute("leads.export_lead", {"file_format": "csv"}),
+    "leads:lead_detail": ObjectRoute("lead", "view"),
+    "leads:lead_update": ObjectRoute("lead", "edit", "leads.change_lead"),
+    "leads:lead_convert": ObjectRoute("lead", "edit", "leads.convert_lead"),
+    "leads:lead_delete": ObjectRoute("lead", "edit", "leads.delete_lead"),
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself).
@@ -81,7 +123,12 @@ def unclassified_routes() -> list[str]:
         classification = ROUTES.get(name)
         if classification is None:
             problems.append(f"{name} ({route}) is not classified in tests/access_matrix.py")
-        elif takes_parameters and not isinstance(classification, ObjectRoute) and name not in TOKEN_ROUTES:
+        elif (
+            takes_parameters
+            and not isinstance(classification, ObjectRoute)
+            and not (isinstance(classification, ListRoute) and classification.kwargs)
+            and name not in TOKEN_ROUTES
+        ):
             problems.append(f"{name} ({route}) takes an id: classify it as an ObjectRoute")
     return problems
 
@@ -89,25 +136,35 @@ def unclassified_routes() -> list[str]:
 def expected_status(route: ObjectRoute, user, record) -> int:
     if route.permission and not user.has_perm(route.permission):
         return 403
-    if not access.visible_to(type(record)._default_manager.all(), user).filter(pk=record.pk).exists():
+    judged = record.record if route.through_parent else record
+    if not access.visible_to(type(judged)._default_manager.all(), user).filter(pk=judged.pk).exists():
         return 404
-    if route.needs == "edit" and not access.can_edit(user, record):
+    if route.needs == "edit" and not access.can_edit(user, judged):
         return 403
     return 200
 
 
+def route_url(name: str, route: ObjectRoute, record) -> str:
+    return reverse(name, kwargs={route.kwarg: record.pk, **route.extra_kwargs})
+
+
 def object_route_mismatches(client, name: str, route: ObjectRoute, users, records) -> list[str]:
-    """Request `name` for every user × record; list every status that breaks the policy."""
+    """Request `name` for every user × record; list every status that breaks the policy.
+
+    GET routes must answer exactly the expected status. POST-only routes must refuse exactly
+    where the policy refuses (their successes change data and are tested with their feature)."""
     mismatches = []
     for user in users:
         client.force_login(user)
         for owner_key, record in records.items():
-            url = reverse(name, kwargs={route.kwarg: record.pk})
             expected = expected_status(route, user, record)
-            status = client.get(url).status_code
+            if route.method == "POST" and expected == 200:
+                continue
+            request = client.post if route.method == "POST" else client.get
+            status = request(route_url(name, route, record)).status_code
             if status != expected:
                 mismatches.append(
-                    f"GET {name} as {user.username} on {owner_key}'s: {status}, expected {expected}"
+                    f"{route.method} {name} as {user.username} on {owner_key}'s: {status}, expected {expected}"
                 )
         client.logout()
     return mismatches

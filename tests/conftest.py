@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from crm.models import OrganisationSettings, Role
-from tests.factories import CompanyFactory, TeamFactory, UserFactory
+from tests.factories import CompanyFactory, LeadFactory, PersonFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery"
 
@@ -80,4 +80,46 @@ def companies_by_owner(personas):
         "restricted": CompanyFactory(name="Restricted's", owner=personas.restricted),
         "unassigned": CompanyFactory(name="Nobody's", owner=None),
         "south_team": CompanyFactory(name="Filed under South", owner=personas.admin, team=personas.south),
+    }
+
+
+OWNER_KEYS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
+
+
+@pytest.fixture
+def people_by_owner(personas):
+    people = {key: PersonFactory(first_name=key, owner=getattr(personas, key)) for key in OWNER_KEYS}
+    people["unassigned"] = PersonFactory(first_name="Nobody", owner=None)
+    return people
+
+
+@pytest.fixture
+def leads_by_owner(personas):
+    leads = {key: LeadFactory(last_name=key, owner=getattr(personas, key)) for key in OWNER_KEYS}
+    leads["unassigned"] = LeadFactory(last_name="Nobody", owner=None)
+    return leads
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def documents_by_owner(personas, companies_by_owner, media_root):
+    """A PDF attached to each company of companies_by_owner."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contacts.documents import document_attach
+
+    return {
+        key: document_attach(
+            actor=personas.admin,
+            record=company,
+            uploaded_file=SimpleUploadedFile(
+                f"{key}.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+            ),
+        )
+        for key, company in companies_by_owner.items()
     }

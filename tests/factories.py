@@ -1,8 +1,9 @@
 import factory
 from django.contrib.auth.models import Group
 
-from contacts.models import Company
+from contacts.models import Company, Person
 from crm.models import Role, Team, User
+from leads.models import Lead
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -36,5 +37,28 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 
     name = factory.Faker("company")
     email_domain = factory.Sequence(lambda n: f"company{n}.example")
+    owner = None
+    team = None
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    owner = None
+    team = None
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lead
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    company_name = factory.Faker("company")
+    email = factory.Sequence(lambda n: f"lead{n}@example.org")
     owner = None
     team = None

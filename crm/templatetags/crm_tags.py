@@ -10,3 +10,24 @@ def query_with(context, **changes) -> str:
     for name, value in changes.items():
         query[name] = value
     return query.urlencode()
+
+
+@register.filter
+def field_value(record, field_name: str):
+    """A model field's value for display (related managers as a comma-separated list)."""
+    value = getattr(record, field_name, None)
+    if hasattr(value, "all"):
+        return ", ".join(str(item) for item in value.all())
+    return value
+
+
+@register.filter
+def phone(value: str) -> str:
+    from crm.phones import display_phone
+
+    return display_phone(value)
+
+
+@register.filter
+def dict_get(mapping, key):
+    return (mapping or {}).get(key)

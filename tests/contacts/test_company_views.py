@@ -85,7 +85,7 @@ def test_a_concurrent_edit_is_refused_and_the_stored_values_are_shown(client, re
     response = client.post(url, company_form(name="Rep's stale edit", owner=rep.pk, version=1))
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Someone else saved this company while you were editing it" in page
+    assert "Someone else saved this record while you were editing it" in page
     assert "Manager&#x27;s edit" in page
     company.refresh_from_db()
     assert (company.name, company.version) == ("Manager's edit", 2)
@@ -130,7 +130,8 @@ def test_list_query_count_does_not_grow_with_the_rows(client, rep, personas, row
     CompanyFactory.create_batch(rows, owner=rep, team=personas.north)
     client.force_login(rep)
     client.get(reverse("contacts:company_list"))  # warm the session and content types
-    # session, user, role, org setting, count, page, owner choices, permissions (2)
-    with django_assert_num_queries(9):
+    # session, user, role groups, org setting, search configuration, custom fields (filters and
+    # columns), dropdowns (owner, team, 6 lookups), permissions (2), count, page
+    with django_assert_num_queries(19):
         response = client.get(reverse("contacts:company_list"))
     assert len(response.context["page"].object_list) == rows

@@ -1,8 +1,9 @@
 from django.core.management import call_command
 
-from contacts.models import Company
+from contacts.models import Company, Person
 from crm.demo import DEMO_USERS
 from crm.models import Team, User
+from leads.models import Lead
 
 
 def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
@@ -11,7 +12,9 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
     output = capsys.readouterr().out
     assert User.objects.count() == len(DEMO_USERS)
     assert Team.objects.count() == 2
-    assert Company.objects.count() == 10
+    assert Company.objects.count() == 50
+    assert Person.objects.count() == 150
+    assert Lead.objects.count() == 80
     for demo in DEMO_USERS:
         user = User.objects.get(username=demo.username)
         assert user.role == demo.role

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from contacts.demo import demo_companies_ensure
+from contacts.demo import demo_companies_ensure, demo_people_count
 from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
+from leads.demo import demo_leads_ensure
 
 
 class Command(BaseCommand):
@@ -10,7 +11,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = demo_users_ensure()
         companies = demo_companies_ensure(users=users)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(users)} users, {companies} companies."))
+        leads = demo_leads_ensure(users=users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(users)} users, {companies} companies, {demo_people_count()} people, "
+                f"{leads} leads."
+            )
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for demo in DEMO_USERS:
             self.stdout.write(f"  {demo.username:<11} {demo.role.label}")

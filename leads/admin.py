@@ -1,0 +1,27 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from contacts.admin import LookupAdmin
+from leads.models import Lead, LeadSource
+
+admin.site.register(LeadSource, LookupAdmin)
+
+
+@admin.register(Lead)
+class LeadAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "company_name",
+        "email",
+        "source",
+        "status",
+        "score",
+        "grade",
+        "owner",
+        "created_at",
+    ]
+    list_filter = ["status", "source", "business_unit", "grade", "team"]
+    search_fields = ["first_name", "last_name", "company_name", "email"]
+    list_select_related = ["source", "owner"]
+    autocomplete_fields = ["owner", "converted_company", "converted_person"]
+    readonly_fields = ["version", "created_at", "updated_at", "converted_at", "converted_by"]

@@ -1,0 +1,39 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from contacts.filters import ConfigurableFilterSet
+from contacts.models import SearchField
+from leads.models import Lead
+
+
+class LeadFilter(ConfigurableFilterSet):
+    list_name = SearchField.ListName.LEADS
+    configurable_fields = ["source", "business_unit", "company_name", "details", "grade", "title", "email"]
+    default_fields = ["source", "business_unit"]
+    status = django_filters.ChoiceFilter(
+        choices=[("open", _("Open")), *Lead.Status.choices],
+        label=_("Status"),
+        method="with_status",
+        empty_label=_("All"),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created"), ("score", "score"), ("last_name", "name")),
+        label=_("Sort"),
+        empty_label=_("Newest"),
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["q", "status", "owner", "team"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Open leads unless the user asks for another status: converted ones leave the list.
+        if data is not None and "status" not in data:
+            data = data.copy()
+            data["status"] = "open"
+        super().__init__(data, *args, **kwargs)
+
+    def with_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status__in=Lead.OPEN_STATUSES)
+        return queryset.filter(status=value)

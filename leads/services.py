@@ -1,0 +1,161 @@
+"""Writes to leads, and lead conversion into people and companies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts import matching
+from contacts import services as contact_services
+from contacts.models import Company, Person
+from crm import access
+from crm.services import audit_record, record_create, record_delete, record_update
+from leads.models import Lead
+
+LEAD_FIELDS = frozenset(
+    {
+        "first_name", "last_name", "company_name", "email", "phone", "linkedin", "title", "business_unit",
+        "source", "details", "description", "status", "score", "grade", "owner", "team",
+    }
+)  # fmt: skip
+
+
+class LeadConversionError(Exception):
+    """The conversion cannot be done as asked; `message` says why, for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _lead_values(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - LEAD_FIELDS
+    if unknown:
+        raise TypeError(f"not writable here: {', '.join(sorted(unknown))}")
+    values = dict(values)
+    if "email" in values:
+        values["email"] = (values["email"] or "").strip().lower()
+    if values.get("status") == Lead.Status.CONVERTED:
+        # Only lead_convert may mark a lead converted: it also records what it became.
+        raise ValidationError({"status": _("Use “Convert” to turn a lead into a person and a company.")})
+    return values
+
+
+def lead_create(*, actor, values: dict[str, Any]) -> Lead:
+    return record_create(actor=actor, instance=Lead(**_lead_values(values)))
+
+
+def lead_update(*, actor, lead: Lead, changes: dict[str, Any], expected_version: int) -> Lead:
+    if lead.status == Lead.Status.CONVERTED and changes.get("status", lead.status) != Lead.Status.CONVERTED:
+        raise ValidationError({"status": _("A converted lead stays converted.")})
+    changes = {key: value for key, value in changes.items() if not (key == "status" and value == lead.status)}
+    return record_update(
+        actor=actor, instance=lead, changes=_lead_values(changes), expected_version=expected_version
+    )
+
+
+def lead_delete(*, actor, lead: Lead) -> None:
+    record_delete(actor=actor, instance=lead)
+
+
+@dataclass
+class ConversionCandidates:
+    companies: list[Company]
+    people: list[Person]
+
+
+def lead_conversion_candidates(*, user, lead: Lead) -> ConversionCandidates:
+    """Existing companies (same e-mail domain or alike name) and people (same e-mail) the lead
+    probably is, among those `user` may see."""
+    companies = matching.similar_companies(
+        Company.objects.visible_to(user), name=lead.company_name, email_domain=lead.email_domain
+    )
+    people = matching.similar_people(
+        Person.objects.visible_to(user),
+        email=lead.email,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+    )
+    return ConversionCandidates(companies=companies, people=people)
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    actor,
+    lead: Lead,
+    company: Company | None = None,
+    create_company: bool = False,
+    person: Person | None = None,
+) -> tuple[Person, Company | None]:
+    """Turn a lead into a person (an existing one, or new) at a company (existing, new or none).
+
+    Existing records must be visible to the actor; a chosen person keeps their own data and only
+    gains the company when they had none. All of it happens or none of it does.
+    """
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if not lead.is_open:
+        raise LeadConversionError(_("This lead is already converted or disqualified."))
+    if not access.can_edit(actor, lead):
+        raise LeadConversionError(_("You may not convert this lead."))
+    for record in (company, person):
+        if record is not None and not type(record).objects.visible_to(actor).filter(pk=record.pk).exists():
+            raise LeadConversionError(_("Choose a company and a person you can see."))
+    if company is not None and create_company:
+        raise LeadConversionError(_("Either choose an existing company or create a new one, not both."))
+
+    owner = lead.owner or actor
+    if create_company:
+        if not lead.company_name.strip():
+            raise LeadConversionError(_("The lead has no company name to create a company from."))
+        company = contact_services.company_create(
+            actor=actor,
+            values={
+                "name": lead.company_name,
+                "email_domain": matching.usable_domain(lead.email_domain),
+                "business_unit": lead.business_unit,
+                "owner": owner,
+                "team": lead.team,
+            },
+        )
+    if person is None:
+        person = contact_services.person_create(
+            actor=actor,
+            values={
+                "first_name": lead.first_name or lead.last_name,
+                "last_name": lead.last_name if lead.first_name else "",
+                "email": lead.email,
+                "phone": lead.phone,
+                "linkedin": lead.linkedin,
+                "title": lead.title,
+                "business_unit": lead.business_unit,
+                "company": company,
+                "owner": owner,
+                "team": lead.team,
+            },
+        )
+    elif company is not None and person.company_id is None:
+        person = contact_services.person_update(
+            actor=actor, person=person, changes={"company": company}, expected_version=person.version
+        )
+
+    lead.status = Lead.Status.CONVERTED
+    lead.converted_company = company
+    lead.converted_person = person
+    lead.converted_at = timezone.now()
+    lead.converted_by = actor
+    lead.version += 1
+    lead._history_user = actor
+    lead.save()
+    audit_record(
+        actor=actor,
+        verb="convert",
+        instance=lead,
+        changes={"person": person.pk, "company": company.pk if company else None},
+    )
+    return person, company

@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from crm import access
+from crm.exports import export_response
+from crm.history import history_entries
+from crm.record_views import create_flow, update_flow
+from leads import exports, selectors, services
+from leads.filters import LeadFilter
+from leads.forms import LeadConversionForm, LeadForm
+from leads.models import Lead
+
+
+def lead_list(request):
+    lead_filter = LeadFilter(request.GET, queryset=selectors.lead_list(user=request.user), user=request.user)
+    page = Paginator(lead_filter.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "leads/lead_list.html", {"filter": lead_filter, "page": page})
+
+
+@require_GET
+def lead_export(request, file_format: str):
+    access.require_permission(request.user, "leads.export_lead")
+    lead_filter = LeadFilter(request.GET, queryset=selectors.lead_list(user=request.user), user=request.user)
+    return export_response(lead_filter.qs, exports.lead_columns(), file_format=file_format, name="leads")
+
+
+def lead_detail(request, pk: int):
+    lead = access.get_visible_or_404(selectors.lead_card(user=request.user), request.user, pk=pk)
+    return render(
+        request,
+        "leads/lead_detail.html",
+        {"lead": lead, "can_edit": access.can_edit(request.user, lead), "history": history_entries(lead)},
+    )
+
+
+def lead_create(request):
+    access.require_permission(request.user, "leads.add_lead")
+    form = LeadForm(request.POST or None, user=request.user)
+    return create_flow(
+        request,
+        form=form,
+        create=lambda values: services.lead_create(actor=request.user, values=values),
+        find_duplicates=None,
+        template="leads/lead_form.html",
+    )
+
+
+def lead_update(request, pk: int):
+    access.require_permission(request.user, "leads.change_lead")
+    lead = access.get_editable_or_404(Lead, request.user, pk=pk)
+    form = LeadForm(request.POST or None, instance=lead, user=request.user)
+    return update_flow(
+        request,
+        form=form,
+        record=lead,
+        update=lambda changes, version: services.lead_update(
+            actor=request.user, lead=lead, changes=changes, expected_version=version
+        ),
+        template="leads/lead_form.html",
+    )
+
+
+def lead_delete(request, pk: int):
+    access.require_permission(request.user, "leads.delete_lead")
+    lead = access.get_editable_or_404(Lead, request.user, pk=pk)
+    if request.method == "POST":
+        services.lead_delete(actor=request.user, lead=lead)
+        messages.success(request, _("Lead %(name)s deleted.") % {"name": lead.full_name})
+        return redirect("leads:lead_list")
+    return render(request, "contacts/confirm_delete.html", {"record": lead})
+
+
+def lead_convert(request, pk: int):
+    access.require_permission(request.user, "leads.convert_lead")
+    lead = access.get_editable_or_404(Lead, request.user, pk=pk)
+    if not lead.is_open:
+        messages.info(request, _("This lead is already converted or disqualified."))
+        return redirect(lead)
+    candidates = services.lead_conversion_candidates(user=request.user, lead=lead)
+    form = LeadConversionForm(request.POST or None, user=request.user, lead=lead, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person, company = services.lead_convert(actor=request.user, lead=lead, **form.conversion())
+        except services.LeadConversionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(lead)s is now %(person)s.") % {"lead": lead.full_name, "person": person.full_name},
+            )
+            return redirect(company or person)
+    return render(request, "leads/lead_convert.html", {"lead": lead, "form": form, "candidates": candidates})
