@@ -13,11 +13,15 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import models
 
 NOT_A_WORD_CHARACTER = re.compile(r"[^0-9a-z]+")
+# Letters that Unicode does not decompose into a base letter and an accent.
+TRANSLITERATION = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}
+)
 MAX_TERMS = 8
 
 
 def normalise_for_search(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(TRANSLITERATION))
     without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
     words = NOT_A_WORD_CHARACTER.sub(" ", without_accents).split()
     digits = "".join(re.findall(r"\d", text))

@@ -64,7 +64,10 @@ def company_update(*, actor, company: Company, changes: dict[str, Any], expected
     )
 
 
+@transaction.atomic
 def company_delete(*, actor, company: Company) -> None:
+    """Delete a company with its documents (their files go once the deletion commits)."""
+    _delete_documents(actor=actor, record=company)
     record_delete(actor=actor, instance=company)
 
 
@@ -92,8 +95,17 @@ def person_update(*, actor, person: Person, changes: dict[str, Any], expected_ve
     return record_update(actor=actor, instance=person, changes=changes, expected_version=expected_version)
 
 
+@transaction.atomic
 def person_delete(*, actor, person: Person) -> None:
+    _delete_documents(actor=actor, record=person)
     record_delete(actor=actor, instance=person)
+
+
+def _delete_documents(*, actor, record) -> None:
+    from contacts.documents import document_delete, documents_of
+
+    for document in documents_of(record):
+        document_delete(actor=actor, document=document)
 
 
 def _is_history(model: type[models.Model]) -> bool:

@@ -262,4 +262,25 @@ LOGGING = {
 }
 
 CRM_PAGE_SIZE = 50
+# Documents attached to records: size limit and allowed types (see contacts/documents.py).
+CRM_DOCUMENT_MAX_BYTES = env.int("CRM_DOCUMENT_MAX_MB", default=20) * 1024 * 1024
+CRM_DOCUMENT_ALLOWED_EXTENSIONS = env.list(
+    "CRM_DOCUMENT_ALLOWED_EXTENSIONS",
+    default=[
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "txt",
+        "csv",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odt",
+        "ods",
+        "eml",
+    ],
+)
 CRM_PHONE_REGION = env("CRM_PHONE_REGION", default="SE")  # country of numbers typed without +code

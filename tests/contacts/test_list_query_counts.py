@@ -1,0 +1,50 @@
+"""Lists run a fixed number of queries whatever the number of rows they show."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CompanyFactory, LeadFactory, PersonFactory
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_people_list_query_count_does_not_grow_with_the_rows(
+    client, rep, personas, rows, django_assert_num_queries
+):
+    company = CompanyFactory(owner=rep)
+    PersonFactory.create_batch(rows, owner=rep, company=company)
+    client.force_login(rep)
+    url = reverse("contacts:person_list")
+    client.get(url)
+    # session, user, role groups, org setting, search configuration, custom fields (filters and
+    # columns), dropdowns (owner, team, business unit, buying influence), permissions (2), count, page
+    with django_assert_num_queries(15):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_leads_list_query_count_does_not_grow_with_the_rows(
+    client, rep, personas, rows, django_assert_num_queries
+):
+    LeadFactory.create_batch(rows, owner=rep)
+    client.force_login(rep)
+    url = reverse("leads:lead_list")
+    client.get(url)
+    # session, user, role groups, org setting, search configuration, dropdowns (owner, team,
+    # source, business unit), permissions (2), count, page, and the status filter’s choices
+    with django_assert_num_queries(13):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_customer_card_query_count_does_not_grow_with_its_people(
+    client, rep, rows, django_assert_num_queries
+):
+    company = CompanyFactory(owner=rep)
+    PersonFactory.create_batch(rows, owner=rep, company=company)
+    client.force_login(rep)
+    url = reverse("contacts:company_detail", args=[company.pk])
+    client.get(url)
+    with django_assert_num_queries(20):
+        client.get(url)
