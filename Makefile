@@ -17,5 +17,8 @@ fmt:
 migrations-check:
 	.venv/bin/python -m crm.embedded --throwaway -- .venv/bin/python manage.py makemigrations --check --dry-run
 
+bench:          ## seed 100k companies + 300k people in a throwaway database and time the lists and search
+	./scripts/bench.sh
+
 seed:
 	.venv/bin/python -m crm.embedded -- .venv/bin/python manage.py seed_demo

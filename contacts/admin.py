@@ -18,6 +18,7 @@ from contacts.models import (
     Sector,
     Segment,
 )
+from crm.admin import VersionedAdminMixin
 
 
 class LookupAdmin(admin.ModelAdmin):
@@ -35,7 +36,7 @@ for lookup in (
 
 
 @admin.register(Company)
-class CompanyAdmin(SimpleHistoryAdmin):
+class CompanyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "status", "sector", "segment", "email_domain", "owner", "team", "updated_at"]
     list_filter = [
         "status",
@@ -55,7 +56,7 @@ class CompanyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "email", "company", "title", "owner", "consent_email", "last_touched_at"]
     list_filter = ["business_unit", "buying_influence", "consent_email", "consent_phone", "team"]
     search_fields = ["first_name", "last_name", "email"]

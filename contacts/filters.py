@@ -36,9 +36,9 @@ class CustomFieldFilter(django_filters.Filter):
         )
 
 
-def _existing_values(model: type[models.Model], field_name: str) -> list[tuple[str, str]]:
+def _existing_values(queryset: models.QuerySet, field_name: str) -> list[tuple[str, str]]:
     values = (
-        model._default_manager.exclude(**{field_name: ""})
+        queryset.exclude(**{field_name: ""})
         .order_by(field_name)
         .values_list(field_name, flat=True)
         .distinct()[:MAX_DROPDOWN_VALUES]
@@ -46,8 +46,11 @@ def _existing_values(model: type[models.Model], field_name: str) -> list[tuple[s
     return [(value, value) for value in values]
 
 
-def field_filter(model: type[models.Model], field_name: str, mode: str) -> django_filters.Filter:
-    """The filter for one configured field: a dropdown or a free-text box."""
+def field_filter(
+    model: type[models.Model], field_name: str, mode: str, *, queryset: models.QuerySet | None = None
+) -> django_filters.Filter:
+    """The filter for one configured field: a dropdown or a free-text box. A dropdown of existing
+    values offers only values of `queryset` (the records the user can see)."""
     field = model._meta.get_field(field_name)
     label = capfirst(field.verbose_name)
     dropdown = mode == SearchField.Mode.DROPDOWN
@@ -75,7 +78,11 @@ def field_filter(model: type[models.Model], field_name: str, mode: str) -> djang
         return django_filters.BooleanFilter(field_name=field_name, label=label)
     if dropdown:
         return django_filters.ChoiceFilter(
-            field_name=field_name, choices=lambda: _existing_values(model, field_name), label=label
+            field_name=field_name,
+            choices=lambda: _existing_values(
+                queryset if queryset is not None else model._default_manager.all(), field_name
+            ),
+            label=label,
         )
     return django_filters.CharFilter(field_name=field_name, lookup_expr="icontains", label=label)
 
@@ -103,7 +110,10 @@ class ConfigurableFilterSet(django_filters.FilterSet):
                 list_name=self.list_name, field_name__in=self.configurable_fields
             )
         } or dict.fromkeys(self.default_fields, SearchField.Mode.DROPDOWN)
-        extra = {name: field_filter(self._meta.model, name, mode) for name, mode in configured.items()}
+        extra = {
+            name: field_filter(self._meta.model, name, mode, queryset=self.queryset)
+            for name, mode in configured.items()
+        }
         if self.custom_field_model is not None:
             for definition in custom_fields.definitions_for(self.custom_field_model):
                 if definition.filterable:

@@ -8,6 +8,7 @@ same company.
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 
 from django.db.models import Q, QuerySet
@@ -33,6 +34,7 @@ MAX_CANDIDATES = 10
 
 
 def company_name_key(name: str) -> str:
+    name = re.sub(r"(?i)\b([a-z])/([a-z])\b", r"\1\2", name)  # "A/S" is the legal form "as"
     return " ".join(word for word in normalise_for_search(name).split() if word not in LEGAL_FORMS)
 
 

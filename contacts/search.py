@@ -32,7 +32,12 @@ def normalise_for_search(text: str) -> str:
 
 def search_query(term: str) -> SearchQuery | None:
     """A prefix query for every typed word, or None when nothing searchable was typed."""
-    words = NOT_A_WORD_CHARACTER.sub(" ", normalise_for_search(term)).split()[:MAX_TERMS]
+    words = NOT_A_WORD_CHARACTER.sub(" ", normalise_for_search(term)).split()
+    digits = "".join(re.findall(r"\d", term))
+    if len(digits) >= 6:
+        # A phone number typed in groups ("+46 70 123 45 67") is stored as one run of digits.
+        words = [word for word in words if not word.isdigit()] + [digits]
+    words = words[:MAX_TERMS]
     if not words:
         return None
     return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")

@@ -121,6 +121,8 @@ def _move_related_records(*, survivor: models.Model, duplicate: models.Model) ->
         if not relation.auto_created or relation.concrete or _is_history(relation.related_model):
             continue
         if relation.one_to_many or relation.one_to_one:
+            if relation.related_model._meta.auto_created:
+                continue  # the link table of one of our own many-to-many fields: merged by the caller
             field_name = relation.field.name
             count = relation.related_model._base_manager.filter(**{field_name: duplicate}).update(
                 **{field_name: survivor}

@@ -15,7 +15,7 @@ from contacts.search import search
 from crm import access, custom_fields
 from crm.exports import export_response
 from crm.history import history_entries
-from crm.record_views import create_flow, update_flow
+from crm.record_views import create_flow, delete_flow, update_flow
 
 PAGE_SIZE = 50
 AUTOCOMPLETE_LIMIT = 20
@@ -97,6 +97,20 @@ def company_quick_update(request, pk: int):
         ),
         template="contacts/company_detail.html#quick_edit",
         context={"company": company, "status_form": form, "can_edit": True},
+        # With htmx only the box is swapped; its fresh form carries the new version for the next
+        # save. Without JavaScript the browser goes back to the card.
+        on_success=None
+        if not request.headers.get("HX-Request")
+        else lambda saved: render(
+            request,
+            "contacts/company_detail.html#quick_edit",
+            {
+                "company": saved,
+                "status_form": selectors.company_quick_form(company=saved, user=request.user),
+                "can_edit": True,
+                "saved": True,
+            },
+        ),
     )
 
 
@@ -132,11 +146,12 @@ def company_update(request, pk: int):
 def company_delete(request, pk: int):
     access.require_permission(request.user, "contacts.delete_company")
     company = access.get_editable_or_404(Company, request.user, pk=pk)
-    if request.method == "POST":
-        services.company_delete(actor=request.user, company=company)
-        messages.success(request, _("Company %(name)s deleted.") % {"name": company.name})
-        return redirect("contacts:company_list")
-    return render(request, "contacts/confirm_delete.html", {"record": company})
+    return delete_flow(
+        request,
+        record=company,
+        delete=lambda: services.company_delete(actor=request.user, company=company),
+        redirect_to="contacts:company_list",
+    )
 
 
 def _merge(request, *, model, record, merge_service, template):
@@ -264,11 +279,12 @@ def person_update(request, pk: int):
 def person_delete(request, pk: int):
     access.require_permission(request.user, "contacts.delete_person")
     person = access.get_editable_or_404(Person, request.user, pk=pk)
-    if request.method == "POST":
-        services.person_delete(actor=request.user, person=person)
-        messages.success(request, _("%(name)s deleted.") % {"name": person.full_name})
-        return redirect("contacts:person_list")
-    return render(request, "contacts/confirm_delete.html", {"record": person})
+    return delete_flow(
+        request,
+        record=person,
+        delete=lambda: services.person_delete(actor=request.user, person=person),
+        redirect_to="contacts:person_list",
+    )
 
 
 def person_merge(request, pk: int):

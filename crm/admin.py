@@ -80,3 +80,21 @@ class CustomFieldDefinitionAdmin(admin.ModelAdmin):
     list_filter = ["target", "field_type", "is_active"]
     list_editable = ["show_in_list", "filterable", "is_active"]
     search_fields = ["label", "key"]
+
+
+class VersionedAdminMixin:
+    """Saves from admin bump the record's version and leave an audit row, like the services do,
+    so that a user editing the same record in the app is told instead of overwriting it."""
+
+    def save_model(self, request, obj, form, change):
+        from crm.services import audit_record
+
+        if change:
+            obj.version = (obj.version or 0) + 1
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            verb="update in admin" if change else "create in admin",
+            instance=obj,
+            changes={name: form.cleaned_data.get(name) for name in form.changed_data},
+        )

@@ -53,23 +53,17 @@ def _percentile(samples: Sequence[float], percent: int) -> float:
 
 
 def measure(client: Client, url: str, *, repeat: int = 20, warmup: int = 2) -> dict[str, Any]:
-    """GET `url` `warmup` times untimed (at least once), then `repeat` times timed.
+    """GET `url` `warmup` times untimed (at least once), `repeat` times timed, then once more
+    untimed with its SQL captured.
 
-    Returns ``median_ms``, ``p95_ms``, ``max_ms``, ``queries`` (the number of SQL queries
-    of one request) and ``sql`` (those queries, for EXPLAIN). Raises PageNotAvailable
-    unless every answer is 200.
+    Returns ``median_ms``, ``p95_ms``, ``max_ms`` of the timed requests, and of the last one
+    ``queries`` (how many), ``sql_ms`` (their time in the database, as the client saw it) and
+    ``sql`` (their text with parameters, for EXPLAIN). Raises PageNotAvailable unless every
+    answer is 200.
     """
     if repeat < 1:
         raise ValueError("repeat must be at least 1")
-    # One untimed request with the queries captured; it also warms caches and connections.
-    # Every request empties the query log (request_started): start from an empty log too, and
-    # copy the captured queries before the next request empties it again.
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, secure=True)
-    queries = list(captured.captured_queries)
-    _check(response, url)
-    for _ in range(max(warmup - 1, 0)):
+    for _ in range(max(warmup, 1)):
         _check(client.get(url, secure=True), url)
     samples = []
     for _ in range(repeat):
@@ -77,12 +71,21 @@ def measure(client: Client, url: str, *, repeat: int = 20, warmup: int = 2) -> d
         response = client.get(url, secure=True)
         samples.append((time.perf_counter() - started) * 1000)
         _check(response, url)
+    # One more, untimed, with the queries captured while everything is warm. Every request
+    # empties the query log (request_started): start from an empty log too, and copy the
+    # captured queries before anything else empties it again.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, secure=True)
+    queries = list(captured.captured_queries)
+    _check(response, url)
     return {
         "url": url,
         "median_ms": statistics.median(samples),
         "p95_ms": _percentile(samples, 95),
         "max_ms": max(samples),
         "queries": len(queries),
+        "sql_ms": sum(float(query["time"]) for query in queries) * 1000,
         "sql": [query["sql"] for query in queries],
     }
 

@@ -1,9 +1,9 @@
 """Exports of any filtered list to XLSX and CSV, safe to open in a spreadsheet.
 
 A cell that starts with = + - @ or a tab / carriage return is read by Excel and LibreOffice as a
-formula (CSV injection); such text gets a leading apostrophe in CSV and is stored as a string
-cell in XLSX, so it is shown, never evaluated. Rows are streamed in chunks; XLSX uses
-openpyxl's write-only mode so memory stays flat on long lists.
+formula (CSV injection); such text gets a leading apostrophe in CSV. In XLSX every text is
+written as a string cell, which is shown, never evaluated, so values round-trip unchanged.
+Rows are read in chunks; CSV is streamed, XLSX uses openpyxl's write-only mode.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _cell(value):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, (int, float, Decimal, datetime.date)):
         return value
-    return neutralise(str(value))
+    return str(value)
 
 
 def rows(queryset, columns: list[Column]) -> Iterable[list]:
@@ -63,12 +63,15 @@ def _csv_stream(queryset, columns):
     yield "\ufeff"  # a BOM, so Excel reads the file as UTF-8 (å, ö, ő…)
     yield writer.writerow([column.header for column in columns])
     for row in rows(queryset, columns):
-        yield writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value for value in row])
+        yield writer.writerow(
+            [value.isoformat() if hasattr(value, "isoformat") else neutralise(value) for value in row]
+        )
 
 
 def _xlsx_bytes(queryset, columns, sheet_title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
@@ -76,9 +79,11 @@ def _xlsx_bytes(queryset, columns, sheet_title: str) -> bytes:
     for row in rows(queryset, columns):
         cells = []
         for value in row:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XML cannot hold
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
+                cell.data_type = "s"  # a string cell is never evaluated, whatever the text
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

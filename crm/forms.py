@@ -51,8 +51,14 @@ class VersionedModelForm(forms.ModelForm):
         for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset.model, "is_active") and queryset.model is not User:
-                current = getattr(self.instance, f"{name}_id", None) if self.instance.pk else None
-                field.queryset = queryset.filter(Q(is_active=True) | Q(pk=current))
+                # An existing record keeps values that were deactivated since it was saved.
+                if not self.instance.pk:
+                    current = Q(pk__in=[])
+                elif isinstance(field, forms.ModelMultipleChoiceField):
+                    current = Q(pk__in=getattr(self.instance, name).values("pk"))
+                else:
+                    current = Q(pk=getattr(self.instance, f"{name}_id", None))
+                field.queryset = queryset.filter(Q(is_active=True) | current)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         if hasattr(self, "custom_field_model"):

@@ -38,7 +38,8 @@ def create_flow(
             duplicates = find_duplicates(form.cleaned_data)
         if duplicates:
             form.fields["confirm_duplicate"].widget = forms.CheckboxInput()
-            form.fields["confirm_duplicate"].label = _("These are different: create it anyway")
+            # is_valid() already built (and cached) the bound field, which copied the old label.
+            form["confirm_duplicate"].label = _("These are different: create it anyway")
         else:
             try:
                 record = create(form.service_values())
@@ -58,8 +59,11 @@ def update_flow(
     update: Callable[[dict, int], object],
     template: str,
     context: dict | None = None,
+    on_success: Callable[[object], object] | None = None,
 ):
-    """Validate and save; when someone saved the record meanwhile, refuse (409) and show theirs."""
+    """Validate and save; when someone saved the record meanwhile, refuse (409) and show theirs.
+
+    `on_success` answers instead of the redirect to the record (e.g. an htmx fragment)."""
     context = {"form": form, "record": record, **(context or {})}
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,6 +82,17 @@ def update_flow(
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
+            if on_success is not None:
+                return on_success(saved)
             messages.success(request, _("%(record)s saved.") % {"record": saved})
             return redirect(saved)
     return render(request, template, context)
+
+
+def delete_flow(request, *, record, delete: Callable[[], None], redirect_to: str):
+    """GET asks for confirmation; POST deletes through the service and goes back to the list."""
+    if request.method == "POST":
+        delete()
+        messages.success(request, _("%(record)s deleted.") % {"record": record})
+        return redirect(redirect_to)
+    return render(request, "includes/confirm_delete.html", {"record": record})

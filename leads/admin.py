@@ -2,13 +2,14 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.admin import LookupAdmin
+from crm.admin import VersionedAdminMixin
 from leads.models import Lead, LeadSource
 
 admin.site.register(LeadSource, LookupAdmin)
 
 
 @admin.register(Lead)
-class LeadAdmin(SimpleHistoryAdmin):
+class LeadAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "company_name",

@@ -139,7 +139,7 @@ def lead_convert(
                 "team": lead.team,
             },
         )
-    elif company is not None and person.company_id is None:
+    elif company is not None and person.company_id is None and access.can_edit(actor, person):
         person = contact_services.person_update(
             actor=actor, person=person, changes={"company": company}, expected_version=person.version
         )

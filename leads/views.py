@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from crm import access
 from crm.exports import export_response
 from crm.history import history_entries
-from crm.record_views import create_flow, update_flow
+from crm.record_views import create_flow, delete_flow, update_flow
 from leads import exports, selectors, services
 from leads.filters import LeadFilter
 from leads.forms import LeadConversionForm, LeadForm
@@ -66,11 +66,12 @@ def lead_update(request, pk: int):
 def lead_delete(request, pk: int):
     access.require_permission(request.user, "leads.delete_lead")
     lead = access.get_editable_or_404(Lead, request.user, pk=pk)
-    if request.method == "POST":
-        services.lead_delete(actor=request.user, lead=lead)
-        messages.success(request, _("Lead %(name)s deleted.") % {"name": lead.full_name})
-        return redirect("leads:lead_list")
-    return render(request, "contacts/confirm_delete.html", {"record": lead})
+    return delete_flow(
+        request,
+        record=lead,
+        delete=lambda: services.lead_delete(actor=request.user, lead=lead),
+        redirect_to="leads:lead_list",
+    )
 
 
 def lead_convert(request, pk: int):

@@ -343,6 +343,18 @@ LOCALES = {
 }
 LOCALE_WEIGHTS = {"se": 35, "hu": 25, "en": 20, "de": 20}
 PUBLIC_SHARE = 0.4
+# The lookup rows come from the migrations; the generator only picks among them.
+LOOKUP_MODELS = [
+    BusinessUnit,
+    BuyingInfluence,
+    CompanyStatus,
+    ContactType,
+    LifeCycle,
+    Market,
+    ResponseMode,
+    Sector,
+    Segment,
+]
 
 
 def ascii_slug(text: str) -> str:
@@ -365,11 +377,7 @@ class Generator:
         self.reps = reps
         self.team_of = team_of
         self.now = timezone.now()
-        lookup_models = (BusinessUnit, BuyingInfluence, CompanyStatus, ContactType, LifeCycle, Market, Sector)
-        self.lookups = {
-            model: dict(model.objects.values_list("name", "id"))
-            for model in (*lookup_models, ResponseMode, Segment)
-        }
+        self.lookups = {model: dict(model.objects.values_list("name", "id")) for model in LOOKUP_MODELS}
         self.locale_codes = list(LOCALE_WEIGHTS)
         self.locale_weights = list(LOCALE_WEIGHTS.values())
 
@@ -446,7 +454,7 @@ class Generator:
         )
         return row
 
-    def person(self, company: dict | None, *, last_name: str | None = None) -> dict:
+    def person(self, company: dict | None, *, last_name: str | None = None, unassigned: bool = False) -> dict:
         pick = self.random.choice
         code = (
             company["_locale"] if company else self.random.choices(self.locale_codes, self.locale_weights)[0]
@@ -461,7 +469,9 @@ class Generator:
             email = f"{ascii_slug(first_name)}{ascii_slug(last_name)}{number}@{pick(locale.free_mail)}"
         else:
             email = ""
-        if company and self.random.random() < 0.8:
+        if unassigned:
+            owner_id, team_id = None, None
+        elif company and self.random.random() < 0.8:
             owner_id, team_id = company["owner_id"], company["team_id"]
         else:
             owner_id, team_id = self._owner()

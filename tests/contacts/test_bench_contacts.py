@@ -46,7 +46,9 @@ def test_bench_prints_the_load_and_page_tables(output):
     assert "Administrator" in output and "Sales rep" in output
     assert "EXPLAIN (ANALYZE, BUFFERS)" in output
     assert "Execution Time" in output
-    assert "queries per page [0" not in output
+    assert "SQL ms" in output
+    assert "people search: queries [" in output
+    assert "queries [0" not in output
 
 
 def test_bench_refuses_a_database_with_many_companies(db):
