@@ -154,9 +154,10 @@ class Company(OwnedModel, SearchableModel):
             ("merge_company", _("Can merge companies")),
         ]
         indexes = [
-            models.Index(fields=["owner", "name"]),
-            models.Index(fields=["sector", "name"]),
-            models.Index(fields=["name", "id"]),
+            # Sorted lists read a page's ids from these alone (see crm/pagination.py).
+            models.Index(fields=["owner", "name", "id"], name="company_owner_name_id"),
+            models.Index(fields=["sector", "name", "id"], name="company_sector_name_id"),
+            models.Index(fields=["name", "id"], name="company_name_id"),
             GinIndex(fields=["search_vector"], name="company_search_gin"),
             GinIndex(fields=["custom_fields"], name="company_custom_fields_gin"),
         ]
@@ -212,8 +213,8 @@ class Person(OwnedModel, SearchableModel):
             ("merge_person", _("Can merge people")),
         ]
         indexes = [
-            models.Index(fields=["owner", "last_name"]),
-            models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(fields=["owner", "last_name", "first_name", "id"], name="person_owner_name_id"),
+            models.Index(fields=["last_name", "first_name", "id"], name="person_name_id"),
             GinIndex(fields=["search_vector"], name="person_search_gin"),
             GinIndex(fields=["custom_fields"], name="person_custom_fields_gin"),
         ]

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from contacts.search import search
 from crm import access, custom_fields
 from crm.exports import export_response
 from crm.history import history_entries
+from crm.pagination import paginate
 from crm.record_views import create_flow, delete_flow, update_flow
 
 PAGE_SIZE = 50
@@ -22,7 +22,7 @@ AUTOCOMPLETE_LIMIT = 20
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return paginate(queryset, request.GET.get("page"), per_page=PAGE_SIZE)
 
 
 def _list_columns(model):

@@ -49,7 +49,9 @@ def _cell(value):
 
 
 def rows(queryset, columns: list[Column]) -> Iterable[list]:
-    for record in queryset[:MAX_ROWS].iterator(chunk_size=CHUNK):
+    from crm.pagination import stable
+
+    for record in stable(queryset)[:MAX_ROWS].iterator(chunk_size=CHUNK):
         yield [_cell(column.value(record)) for column in columns]
 
 

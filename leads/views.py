@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -7,6 +6,7 @@ from django.views.decorators.http import require_GET
 from crm import access
 from crm.exports import export_response
 from crm.history import history_entries
+from crm.pagination import paginate
 from crm.record_views import create_flow, delete_flow, update_flow
 from leads import exports, selectors, services
 from leads.filters import LeadFilter
@@ -16,7 +16,7 @@ from leads.models import Lead
 
 def lead_list(request):
     lead_filter = LeadFilter(request.GET, queryset=selectors.lead_list(user=request.user), user=request.user)
-    page = Paginator(lead_filter.qs, 50).get_page(request.GET.get("page"))
+    page = paginate(lead_filter.qs, request.GET.get("page"))
     return render(request, "leads/lead_list.html", {"filter": lead_filter, "page": page})
 
 

@@ -16,8 +16,8 @@ def test_people_list_query_count_does_not_grow_with_the_rows(
     url = reverse("contacts:person_list")
     client.get(url)
     # session, user, role groups, org setting, search configuration, custom fields (filters and
-    # columns), dropdowns (owner, team, business unit, buying influence), permissions (2), count, page
-    with django_assert_num_queries(15):
+    # columns), dropdowns (owner, team, business unit, buying influence), permissions (2), page ids, page rows, capped count
+    with django_assert_num_queries(16):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 
@@ -31,8 +31,8 @@ def test_leads_list_query_count_does_not_grow_with_the_rows(
     url = reverse("leads:lead_list")
     client.get(url)
     # session, user, role groups, org setting, search configuration, dropdowns (owner, team,
-    # source, business unit), permissions (2), count, page, and the status filter’s choices
-    with django_assert_num_queries(13):
+    # source, business unit), permissions (2), page ids, page rows, capped count, and the status filter’s choices
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 

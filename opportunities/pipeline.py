@@ -1,0 +1,116 @@
+"""Stage gates: what a deal must have before it enters a stage.
+
+Every path that changes a deal's stage (the edit form, the board, lead conversion, import,
+admin) calls `missing_for_move`, which lists every missing item at once in words a rep
+understands; `opportunities.services.deal_move_stage` refuses the move when the list is not
+empty. Moving backwards is allowed without checks. Moving forwards checks the target stage and
+every open stage skipped on the way; a lost stage checks only itself (a deal can be lost from
+anywhere), and always needs the reason it was lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from opportunities.models import REQUIREMENT_FIELDS, Deal, Stage, StageCriterion
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    kind: str  # "field", "criterion" or "name"
+    key: str  # the field name, the criterion id or "name"
+    stage: Stage
+    message: str
+
+
+class StageGateError(Exception):
+    def __init__(self, missing: list[MissingItem]):
+        super().__init__("; ".join(item.message for item in missing))
+        self.missing = missing
+
+
+RELATION_FIELDS = frozenset({"company", "primary_contact", "sector", "vertical", "business_unit"})
+
+
+def _has_value(deal: Deal, field: str) -> bool:
+    if field == "volume":
+        return deal.volume_amount is not None and deal.volume_unit_id is not None
+    if field in RELATION_FIELDS:
+        return getattr(deal, f"{field}_id") is not None
+    value = getattr(deal, field)
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None
+
+
+def stages_to_enter(deal: Deal, target: Stage) -> list[Stage]:
+    """The stages whose requirements a move from the deal's stage to `target` must meet."""
+    if target.pipeline_id != deal.pipeline_id:
+        raise ValueError("a deal moves only within its pipeline")
+    if target.kind == Stage.Kind.LOST:
+        return [target]
+    current = deal.stage
+    if deal.pk is not None and target.position <= current.position and target.kind == Stage.Kind.OPEN:
+        return []  # backwards, or staying: always allowed
+    start = current.position if deal.pk is not None else -1
+    stages = Stage.objects.filter(
+        pipeline_id=target.pipeline_id, position__gt=start, position__lte=target.position
+    )
+    return [stage for stage in stages.prefetch_related("criteria") if stage.kind != Stage.Kind.LOST]
+
+
+def missing_for_stage(deal: Deal, stage: Stage, confirmed: set[int]) -> list[MissingItem]:
+    missing = []
+    required = list(stage.required_fields or [])
+    if stage.kind == Stage.Kind.LOST and "lost_reason" not in required:
+        required.append("lost_reason")
+    for field in required:
+        if field in REQUIREMENT_FIELDS and not _has_value(deal, field):
+            missing.append(
+                MissingItem(
+                    "field",
+                    field,
+                    stage,
+                    _("%(stage)s needs %(what)s.") % {"stage": stage.name, "what": REQUIREMENT_FIELDS[field]},
+                )
+            )
+    if stage.name_rule and not re.search(stage.name_rule, deal.name or ""):
+        missing.append(
+            MissingItem(
+                "name",
+                "name",
+                stage,
+                _("%(stage)s needs a name of the form: %(rule)s")
+                % {"stage": stage.name, "rule": stage.name_rule_explanation},
+            )
+        )
+    for criterion in stage.criteria.all():
+        if criterion.pk not in confirmed:
+            missing.append(
+                MissingItem(
+                    "criterion",
+                    str(criterion.pk),
+                    stage,
+                    _("%(stage)s: confirm that %(text)s")
+                    % {"stage": stage.name, "text": criterion.text[0].lower() + criterion.text[1:]},
+                )
+            )
+    return missing
+
+
+def missing_for_move(deal: Deal, target: Stage, *, confirmed: set[int] | None = None) -> list[MissingItem]:
+    """Everything `deal` (with its pending, unsaved values) lacks to enter `target`."""
+    if confirmed is None:
+        confirmed = set(deal.confirmations.values_list("criterion_id", flat=True)) if deal.pk else set()
+    missing: list[MissingItem] = []
+    for stage in stages_to_enter(deal, target):
+        missing.extend(missing_for_stage(deal, stage, confirmed))
+    return missing
+
+
+def criteria_of(items: list[MissingItem]) -> list[StageCriterion]:
+    ids = [int(item.key) for item in items if item.kind == "criterion"]
+    return list(StageCriterion.objects.filter(pk__in=ids))

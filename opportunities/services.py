@@ -1,0 +1,143 @@
+"""Writes to deals. Every stage change goes through `deal_move_stage` and its gate check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.services import audit_record, record_create, record_delete, record_update
+from opportunities import pipeline as gates
+from opportunities.models import CriterionConfirmation, Deal, Pipeline, Stage, StageCriterion
+
+DEAL_FIELDS = frozenset(
+    {
+        "name", "company", "primary_contact", "colleagues", "value", "currency", "probability",
+        "expected_close_date", "volume_amount", "volume_unit", "sector", "vertical", "business_unit",
+        "use_case", "business_case", "status_report", "lost_reason", "description", "owner", "team",
+        "custom_fields",
+    }
+)  # fmt: skip
+
+
+def _only(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - DEAL_FIELDS
+    if unknown:
+        raise TypeError(f"not writable here: {', '.join(sorted(unknown))}")
+    return dict(values)
+
+
+def _check_same_pipeline(pipeline: Pipeline, stage: Stage) -> None:
+    if stage.pipeline_id != pipeline.pk:
+        raise ValidationError(
+            {"stage": _("Choose a stage of the deal's own pipeline (%(name)s).") % {"name": pipeline.name}}
+        )
+
+
+def _confirm(*, actor, deal: Deal, criteria) -> None:
+    for criterion in criteria:
+        CriterionConfirmation.objects.get_or_create(
+            deal=deal,
+            criterion=criterion,
+            defaults={"confirmed_by": actor if getattr(actor, "is_authenticated", False) else None},
+        )
+
+
+def _closed_on(deal: Deal, stage: Stage):
+    if stage.kind == Stage.Kind.OPEN:
+        return None
+    return deal.closed_on or timezone.localdate()
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor,
+    pipeline: Pipeline,
+    values: dict[str, Any],
+    stage: Stage | None = None,
+    confirmed_criteria: list[StageCriterion] | None = None,
+) -> Deal:
+    """Create a deal in `stage` (default: the pipeline's first stage), meeting every gate up to it."""
+    values = _only(values)
+    colleagues = values.pop("colleagues", [])
+    stage = stage or pipeline.stages.order_by("position").first()
+    _check_same_pipeline(pipeline, stage)
+    deal = Deal(pipeline=pipeline, stage=stage, **values)
+    confirmed = list(confirmed_criteria or [])
+    missing = gates.missing_for_move(deal, stage, confirmed={criterion.pk for criterion in confirmed})
+    if missing:
+        raise gates.StageGateError(missing)
+    deal.closed_on = _closed_on(deal, stage)
+    deal = record_create(actor=actor, instance=deal, many_to_many={"colleagues": colleagues})
+    _confirm(actor=actor, deal=deal, criteria=confirmed)
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor, deal: Deal, changes: dict[str, Any], expected_version: int) -> Deal:
+    """Change a deal's fields (not its stage). Values that the current stage requires must stay."""
+    changes = _only(changes)
+    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    for name, value in changes.items():
+        if name != "colleagues":
+            setattr(locked, name, value)
+    missing = [
+        item
+        for item in gates.missing_for_stage(locked, locked.stage, confirmed=_confirmed_ids(locked))
+        if item.kind != "criterion"
+    ]
+    if missing:
+        raise gates.StageGateError(missing)
+    return record_update(actor=actor, instance=deal, changes=changes, expected_version=expected_version)
+
+
+def _confirmed_ids(deal: Deal) -> set[int]:
+    return set(deal.confirmations.values_list("criterion_id", flat=True))
+
+
+@transaction.atomic
+def deal_move_stage(
+    *,
+    actor,
+    deal: Deal,
+    stage: Stage,
+    expected_version: int,
+    changes: dict[str, Any] | None = None,
+    confirmed_criteria: list[StageCriterion] | None = None,
+) -> Deal:
+    """Move `deal` to `stage`, first applying `changes` and ticks given with the move (e.g. in the
+    board's dialog). Raises StageGateError listing everything still missing; then nothing changes."""
+    _check_same_pipeline(deal.pipeline, stage)
+    changes = _only(changes or {})
+    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    if locked.version != expected_version:
+        from crm.exceptions import StaleRecordError
+
+        raise StaleRecordError(current=locked)
+    for name, value in changes.items():
+        if name != "colleagues":
+            setattr(locked, name, value)
+    confirmed = _confirmed_ids(locked) | {criterion.pk for criterion in confirmed_criteria or []}
+    missing = gates.missing_for_move(locked, stage, confirmed=confirmed)
+    if missing:
+        raise gates.StageGateError(missing)
+    _confirm(actor=actor, deal=locked, criteria=confirmed_criteria or [])
+    from_stage = locked.stage
+    moved = record_update(
+        actor=actor,
+        instance=deal,
+        changes={**changes, "stage": stage, "closed_on": _closed_on(locked, stage)},
+        expected_version=expected_version,
+    )
+    audit_record(
+        actor=actor, verb="move stage", instance=moved, changes={"from": from_stage.name, "to": stage.name}
+    )
+    return moved
+
+
+def deal_delete(*, actor, deal: Deal) -> None:
+    record_delete(actor=actor, instance=deal)
