@@ -73,6 +73,10 @@ def company_detail(request, pk: int):
         "can_edit": can_edit,
         "people": selectors.people_of_company(user=request.user, company=company),
         "leads": company.leads.visible_to(request.user).order_by("-converted_at")[:20],
+        # Through the reverse relation: contacts does not import the opportunities app.
+        "deals": company.deals.visible_to(request.user)
+        .select_related("stage", "owner")
+        .order_by("stage__kind", "expected_close_date")[:50],
         "documents": documents_of(company),
         "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "company", "pk": company.pk}),
         "history": history_entries(company),

@@ -1,8 +1,8 @@
 """Pagination for long lists: a page costs the same on page 1 and page 500.
 
 The page's ids are read first (an index-only scan when the sort has a matching index ending in
-the id), then only those rows with their joins; and the total is counted up to a cap ("10,000+")
-instead of counting every visible row on every page view.
+the id), then only those rows with their joins; and the total is counted up to a cap ("2,000+")
+instead of counting every visible row on every page view; "Next" goes on past the cap.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import models
 
 PER_PAGE = 50
-COUNT_CAP = 10_000
+COUNT_CAP = 2_000
 
 
 @dataclass

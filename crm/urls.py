@@ -32,5 +32,6 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("contacts/", include("contacts.urls")),
     path("leads/", include("leads.urls")),
+    path("deals/", include("opportunities.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from contacts.models import Company, Person
 from crm.forms import VersionedModelForm
 from crm.widgets import AutocompleteSelect
 from leads.models import Lead
+from opportunities.models import Pipeline
 
 NEW = "new"
 NONE = "none"
@@ -51,6 +52,14 @@ class LeadConversionForm(forms.Form):
         widget=AutocompleteSelect(url=reverse_lazy("contacts:person_autocomplete")),
     )
 
+    create_deal = forms.BooleanField(label=_("Also create a deal"), required=False)
+    deal_pipeline = forms.ModelChoiceField(
+        queryset=Pipeline.objects.filter(is_active=True), required=False, label=_("Deal pipeline")
+    )
+    deal_name = forms.CharField(
+        max_length=200, required=False, label=_("Deal name"), help_text=_("Empty: the company's name.")
+    )
+
     def __init__(self, *args, user, lead: Lead, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
@@ -88,6 +97,8 @@ class LeadConversionForm(forms.Form):
             self.add_error("other_company", _("Search for and choose the company."))
         if person_choice == OTHER and not cleaned.get("other_person"):
             self.add_error("other_person", _("Search for and choose the person."))
+        if cleaned.get("create_deal") and not cleaned.get("deal_pipeline"):
+            self.add_error("deal_pipeline", _("Choose the pipeline of the new deal."))
         return cleaned
 
     def conversion(self) -> dict:
@@ -102,4 +113,11 @@ class LeadConversionForm(forms.Form):
         person = {OTHER: self.cleaned_data.get("other_person"), NEW: None}.get(
             person_choice, self.candidate_people.get(person_choice)
         )
-        return {"company": company, "create_company": company_choice == NEW, "person": person}
+        create_deal = self.cleaned_data.get("create_deal")
+        return {
+            "company": company,
+            "create_company": company_choice == NEW,
+            "person": person,
+            "deal_pipeline": self.cleaned_data.get("deal_pipeline") if create_deal else None,
+            "deal_name": self.cleaned_data.get("deal_name", ""),
+        }

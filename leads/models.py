@@ -78,6 +78,14 @@ class Lead(OwnedModel, SearchableModel):
         on_delete=models.SET_NULL,
         related_name="leads",
     )
+    converted_deal = models.ForeignKey(
+        "opportunities.Deal",
+        verbose_name=_("became deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
     converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
     converted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

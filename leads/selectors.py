@@ -7,5 +7,12 @@ def lead_list(*, user):
 
 def lead_card(*, user):
     return Lead.objects.visible_to(user).select_related(
-        "owner", "team", "source", "business_unit", "converted_company", "converted_person", "converted_by"
+        "owner",
+        "team",
+        "source",
+        "business_unit",
+        "converted_company",
+        "converted_person",
+        "converted_deal",
+        "converted_by",
     )

@@ -16,6 +16,9 @@ from contacts.models import Company, Person
 from crm import access
 from crm.services import audit_record, record_create, record_delete, record_update
 from leads.models import Lead
+from opportunities import services as deal_services
+from opportunities.models import Pipeline
+from opportunities.pipeline import StageGateError
 
 LEAD_FIELDS = frozenset(
     {
@@ -92,6 +95,8 @@ def lead_convert(
     company: Company | None = None,
     create_company: bool = False,
     person: Person | None = None,
+    deal_pipeline: Pipeline | None = None,
+    deal_name: str = "",
 ) -> tuple[Person, Company | None]:
     """Turn a lead into a person (an existing one, or new) at a company (existing, new or none).
 
@@ -144,6 +149,23 @@ def lead_convert(
             actor=actor, person=person, changes={"company": company}, expected_version=person.version
         )
 
+    if deal_pipeline is not None:
+        try:
+            lead.converted_deal = deal_services.deal_create(
+                actor=actor,
+                pipeline=deal_pipeline,
+                values={
+                    "name": deal_name.strip() or lead.company_name or lead.full_name,
+                    "company": company,
+                    "primary_contact": person,
+                    "business_unit": lead.business_unit,
+                    "owner": owner,
+                    "team": lead.team,
+                },
+            )
+        except StageGateError as error:
+            # Rolls back the person and company created above: all or nothing.
+            raise LeadConversionError(" ".join(item.message for item in error.missing)) from error
     lead.status = Lead.Status.CONVERTED
     lead.converted_company = company
     lead.converted_person = person
@@ -156,6 +178,10 @@ def lead_convert(
         actor=actor,
         verb="convert",
         instance=lead,
-        changes={"person": person.pk, "company": company.pk if company else None},
+        changes={
+            "person": person.pk,
+            "company": company.pk if company else None,
+            "deal": lead.converted_deal_id,
+        },
     )
     return person, company

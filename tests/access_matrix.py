@@ -89,6 +89,13 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "leads:lead_update": ObjectRoute("lead", "edit", "leads.change_lead"),
     "leads:lead_convert": ObjectRoute("lead", "edit", "leads.convert_lead"),
     "leads:lead_delete": ObjectRoute("lead", "edit", "leads.delete_lead"),
+    # opportunities
+    "opportunities:deal_list": SIGNED_IN,
+    "opportunities:deal_create": ListRoute("opportunities.add_deal"),
+    "opportunities:deal_detail": ObjectRoute("deal", "view"),
+    "opportunities:deal_update": ObjectRoute("deal", "edit", "opportunities.change_deal"),
+    "opportunities:deal_move_stage": ObjectRoute("deal", "edit", "opportunities.change_deal", method="POST"),
+    "opportunities:deal_delete": ObjectRoute("deal", "edit", "opportunities.delete_deal"),
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself).

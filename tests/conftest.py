@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from crm.models import OrganisationSettings, Role
-from tests.factories import CompanyFactory, LeadFactory, PersonFactory, TeamFactory, UserFactory
+from tests.factories import CompanyFactory, DealFactory, LeadFactory, PersonFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery"
 
@@ -123,3 +123,10 @@ def documents_by_owner(personas, companies_by_owner, media_root):
         )
         for key, company in companies_by_owner.items()
     }
+
+
+@pytest.fixture
+def deals_by_owner(personas):
+    deals = {key: DealFactory(name=f"{key}'s deal", owner=getattr(personas, key)) for key in OWNER_KEYS}
+    deals["unassigned"] = DealFactory(name="Nobody's deal", owner=None)
+    return deals

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from contacts.models import Company, Person
 from crm.models import Role, Team, User
 from leads.models import Lead
+from opportunities.models import Deal, Pipeline
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -60,5 +61,19 @@ class LeadFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     company_name = factory.Faker("company")
     email = factory.Sequence(lambda n: f"lead{n}@example.org")
+    owner = None
+    team = None
+
+
+class DealFactory(factory.django.DjangoModelFactory):
+    """A deal in the first stage of the "Standard" pipeline (seeded by a migration)."""
+
+    class Meta:
+        model = Deal
+
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    pipeline = factory.LazyFunction(lambda: Pipeline.objects.get(name="Standard"))
+    stage = factory.LazyAttribute(lambda deal: deal.pipeline.stages.order_by("position").first())
+    currency = "EUR"
     owner = None
     team = None

@@ -7,10 +7,10 @@ from crm.navigation import NAV_ITEMS, navigation_for
 @pytest.mark.parametrize(
     ("persona", "labels"),
     [
-        ("admin", ["Dashboard", "Leads", "Contacts", "Admin"]),
-        ("manager", ["Dashboard", "Leads", "Contacts"]),
-        ("rep", ["Dashboard", "Leads", "Contacts"]),
-        ("restricted", ["Dashboard", "Leads", "Contacts"]),
+        ("admin", ["Dashboard", "Leads", "Contacts", "Opportunities", "Admin"]),
+        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities"]),
+        ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities"]),
+        ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities"]),
     ],
 )
 def test_each_role_sees_the_sections_it_may_use(personas, persona, labels):

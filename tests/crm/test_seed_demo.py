@@ -4,6 +4,7 @@ from contacts.models import Company, Person
 from crm.demo import DEMO_USERS
 from crm.models import Team, User
 from leads.models import Lead
+from opportunities.models import Deal
 
 
 def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
@@ -15,6 +16,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
     assert Company.objects.count() == 50
     assert Person.objects.count() == 150
     assert Lead.objects.count() == 80
+    assert Deal.objects.count() == 120
+    assert set(Deal.objects.values_list("stage__kind", flat=True)) == {"open", "won", "lost"}
     for demo in DEMO_USERS:
         user = User.objects.get(username=demo.username)
         assert user.role == demo.role

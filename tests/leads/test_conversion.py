@@ -85,7 +85,7 @@ def assert_converted(lead, *, actor, person, company):
     assert (latest.status, latest.history_user) == (Lead.Status.CONVERTED, actor)
     audit = AuditEvent.objects.get(verb="convert", object_id=str(lead.pk))
     assert audit.actor == actor
-    assert audit.changes == {"person": person.pk, "company": company.pk if company else None}
+    assert audit.changes == {"person": person.pk, "company": company.pk if company else None, "deal": None}
 
 
 def test_converting_into_an_existing_company_creates_the_person_there(rep, lead):

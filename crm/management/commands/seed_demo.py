@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from contacts.demo import demo_companies_ensure, demo_people_count
 from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
 from leads.demo import demo_leads_ensure
+from opportunities.demo import demo_deals_ensure
 
 
 class Command(BaseCommand):
@@ -12,10 +13,11 @@ class Command(BaseCommand):
         users = demo_users_ensure()
         companies = demo_companies_ensure(users=users)
         leads = demo_leads_ensure(users=users)
+        deals = demo_deals_ensure(users=users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {companies} companies, {demo_people_count()} people, "
-                f"{leads} leads."
+                f"{leads} leads, {deals} deals."
             )
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

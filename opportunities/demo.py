@@ -1,0 +1,59 @@
+"""~120 demo deals across the three pipelines and all their stages, created through the gate-
+checked service with what each stage requires; some won, some lost with a reason."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from contacts.models import Company, Sector
+from opportunities import services
+from opportunities.models import Deal, Pipeline, Vertical, VolumeUnit
+
+CONTENTS = ["Movie soundfiles in different languages", "Legal documents", "Personnel records", "Radio archive",
+            "Parish registers", "Medical images", "Court recordings", "Newspaper microfilm"]  # fmt: skip
+SERVICES = ["preservation", "digitization & preservation", "migration", "access platform"]
+LOST_REASONS = ["Budget moved to next year", "Chose a cloud-only competitor", "No decision maker engaged",
+                "Project cancelled after elections"]  # fmt: skip
+
+
+def demo_deals_ensure(*, users, count: int = 120) -> int:
+    if Deal.objects.count() >= count:
+        return Deal.objects.count()
+    random_numbers = random.Random(120)
+    companies = list(Company.objects.prefetch_related("people").order_by("pk"))
+    units = {unit.name: unit for unit in VolumeUnit.objects.all()}
+    sectors, verticals = list(Sector.objects.all()), list(Vertical.objects.all())
+    pipelines = list(Pipeline.objects.prefetch_related("stages__criteria"))
+    today = datetime.date.today()
+    for index in range(count - Deal.objects.count()):
+        pipeline = pipelines[index % len(pipelines)]
+        stages = list(pipeline.stages.all())
+        stage = stages[index // len(pipelines) % len(stages)]
+        company = companies[index % len(companies)]
+        people = list(company.people.all())
+        unit = random_numbers.choice(["GB", "TB", "pages"])
+        amount = random_numbers.choice([200, 500, 3, 12, 10_000, 50_000_000])
+        content, service = random_numbers.choice(CONTENTS), random_numbers.choice(SERVICES)
+        values = {
+            "name": f"{amount:,} {unit} - {content} - {service}".replace(",", " "),
+            "company": company,
+            "primary_contact": people[0] if people else None,
+            "expected_close_date": today + datetime.timedelta(days=random_numbers.randint(-60, 240)),
+            "value": Decimal(random_numbers.choice([15, 40, 90, 180, 350, 800])) * 1000,
+            "currency": random_numbers.choice(["EUR", "EUR", "SEK", "HUF"]),
+            "volume_amount": Decimal(amount),
+            "volume_unit": units[unit],
+            "sector": random_numbers.choice(sectors),
+            "vertical": random_numbers.choice(verticals),
+            "use_case": "Long-term preservation of the archive with guaranteed readability.",
+            "business_case": "Lower storage cost over 30 years than keeping hard drives migrated.",
+            "owner": company.owner,
+            "lost_reason": random_numbers.choice(LOST_REASONS) if stage.kind == "lost" else "",
+        }
+        criteria = [
+            criterion for s in stages if s.position <= stage.position for criterion in s.criteria.all()
+        ]
+        services.deal_create(
+            actor=users["admin"], pipeline=pipeline, stage=stage, values=values, confirmed_criteria=criteria
+        )
+    return Deal.objects.count()

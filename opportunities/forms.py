@@ -1,0 +1,144 @@
+from django import forms
+from django.forms import modelform_factory
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Company, Person
+from crm.custom_fields import CustomFieldsFormMixin
+from crm.forms import VersionedModelForm
+from crm.widgets import AutocompleteSelect
+from opportunities import pipeline as gates
+from opportunities.models import Deal, Pipeline, Stage
+
+COMPANY_WIDGET = AutocompleteSelect(url=reverse_lazy("contacts:company_autocomplete"))
+PERSON_WIDGET = AutocompleteSelect(url=reverse_lazy("contacts:person_autocomplete"))
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+def _scope_relations(form, user) -> None:
+    """Companies and people offered (and accepted) are only those the user can see."""
+    if "company" in form.fields:
+        form.fields["company"].queryset = Company.objects.visible_to(user)
+    if "primary_contact" in form.fields:
+        form.fields["primary_contact"].queryset = Person.objects.visible_to(user)
+
+
+class DealForm(CustomFieldsFormMixin, VersionedModelForm):
+    """A deal's fields; the stage is changed with the stage-move form, which runs the gates."""
+
+    custom_field_model = Deal
+    phone_fields = ()
+
+    class Meta:
+        model = Deal
+        fields = [
+            "name", "company", "primary_contact", "value", "currency", "probability",
+            "expected_close_date", "volume_amount", "volume_unit", "sector", "vertical", "business_unit",
+            "use_case", "business_case", "status_report", "description", "owner", "team",
+        ]  # fmt: skip
+        widgets = {
+            "company": COMPANY_WIDGET,
+            "primary_contact": PERSON_WIDGET,
+            "expected_close_date": DATE_WIDGET,
+            "use_case": forms.Textarea(attrs={"rows": 2}),
+            "business_case": forms.Textarea(attrs={"rows": 2}),
+            "status_report": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        _scope_relations(self, user)
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError(_("Enter a three-letter currency code, e.g. EUR, SEK or HUF."))
+        return currency
+
+
+class NewDealForm(DealForm):
+    """A new deal: its pipeline and the stage it starts in (gates up to that stage apply)."""
+
+    pipeline = forms.ModelChoiceField(queryset=Pipeline.objects.filter(is_active=True), label=_("Pipeline"))
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label=_("Stage"), required=False)
+
+    field_order = ["pipeline", "stage"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pipeline_id = self.data.get("pipeline") or self.initial.get("pipeline")
+        stages = Stage.objects.filter(pipeline__is_active=True).select_related("pipeline")
+        if pipeline_id and str(pipeline_id).isdigit():
+            stages = stages.filter(pipeline_id=pipeline_id)
+        self.fields["stage"].queryset = stages
+        self.fields["stage"].help_text = _("Empty: the pipeline's first stage.")
+
+    def clean(self):
+        cleaned = super().clean()
+        pipeline, stage = cleaned.get("pipeline"), cleaned.get("stage")
+        if pipeline and stage and stage.pipeline_id != pipeline.pk:
+            self.add_error("stage", _("Choose a stage of the pipeline %(name)s.") % {"name": pipeline.name})
+        return cleaned
+
+    def service_values(self):
+        values = super().service_values()
+        values.pop("pipeline", None)
+        values.pop("stage", None)
+        return values
+
+
+# What a rep fills in for each kind of missing item.
+MODEL_FIELDS_OF_REQUIREMENT = {"volume": ["volume_amount", "volume_unit"], "name": ["name"]}
+CRITERION_PREFIX = "criterion_"
+
+
+class StageMoveBaseForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, deal: Deal, criteria, **kwargs):
+        super().__init__(*args, instance=deal, **kwargs)
+        _scope_relations(self, user)
+        self.fields["stage"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
+        for name, field in self.fields.items():
+            if name not in {"version", "stage"}:
+                field.required = True
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"{CRITERION_PREFIX}{criterion.pk}"] = forms.BooleanField(
+                label=criterion.text, required=True
+            )
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def confirmed_criteria(self) -> list:
+        return [c for c in self.criteria if self.cleaned_data.get(f"{CRITERION_PREFIX}{c.pk}")]
+
+
+def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
+    """A form asking for exactly what `deal` lacks to enter `stage` (nothing when it lacks nothing)."""
+    missing = gates.missing_for_move(deal, stage)
+    fields = []
+    for item in missing:
+        if item.kind in {"field", "name"}:
+            for name in MODEL_FIELDS_OF_REQUIREMENT.get(item.key, [item.key]):
+                if name not in fields:
+                    fields.append(name)
+    form_class = modelform_factory(
+        Deal,
+        form=StageMoveBaseForm,
+        fields=fields,
+        widgets={
+            "company": COMPANY_WIDGET,
+            "primary_contact": PERSON_WIDGET,
+            "expected_close_date": DATE_WIDGET,
+            "lost_reason": forms.Textarea(attrs={"rows": 2}),
+            "use_case": forms.Textarea(attrs={"rows": 2}),
+            "business_case": forms.Textarea(attrs={"rows": 2}),
+        },
+    )
+    initial = {"stage": stage.pk, "version": deal.version}
+    form = form_class(data, user=user, deal=deal, criteria=gates.criteria_of(missing), initial=initial)
+    return form, missing

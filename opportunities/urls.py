@@ -1,0 +1,14 @@
+from django.urls import path
+
+from opportunities import views
+
+app_name = "opportunities"
+
+urlpatterns = [
+    path("", views.deal_list, name="deal_list"),
+    path("new/", views.deal_create, name="deal_create"),
+    path("<int:pk>/", views.deal_detail, name="deal_detail"),
+    path("<int:pk>/edit/", views.deal_update, name="deal_update"),
+    path("<int:pk>/stage/", views.deal_move_stage, name="deal_move_stage"),
+    path("<int:pk>/delete/", views.deal_delete, name="deal_delete"),
+]

@@ -1,0 +1,138 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm import access, custom_fields
+from crm.exceptions import StaleRecordError
+from crm.history import history_entries
+from crm.pagination import paginate
+from crm.record_views import create_flow, delete_flow, update_flow
+from opportunities import pipeline as gates
+from opportunities import selectors, services
+from opportunities.filters import DealFilter
+from opportunities.forms import DealForm, NewDealForm, stage_move_form
+from opportunities.models import Deal, Stage
+
+
+def deal_list(request):
+    deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
+    page = paginate(deal_filter.qs, request.GET.get("page"))
+    return render(request, "opportunities/deal_list.html", {"filter": deal_filter, "page": page})
+
+
+def deal_detail(request, pk: int):
+    deal = access.get_visible_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
+    can_edit = access.can_edit(request.user, deal)
+    stages = list(deal.pipeline.stages.all())
+    next_stage = next(
+        (s for s in stages if s.position > deal.stage.position and s.kind == Stage.Kind.OPEN), None
+    )
+    context = {
+        "deal": deal,
+        "can_edit": can_edit,
+        "stages": stages,
+        "next_stage": next_stage,
+        "next_missing": gates.missing_for_move(deal, next_stage) if next_stage else [],
+        "history": history_entries(deal),
+        "custom_values": custom_fields.display_values(deal, custom_fields.definitions_for(Deal)),
+        "company_visible": deal.company_id is not None
+        and access.visible_to(deal.company.__class__.objects.all(), request.user)
+        .filter(pk=deal.company_id)
+        .exists(),
+    }
+    return render(request, "opportunities/deal_detail.html", context)
+
+
+def deal_create(request):
+    access.require_permission(request.user, "opportunities.add_deal")
+    initial = {key: request.GET[key] for key in ("pipeline", "company") if request.GET.get(key, "").isdigit()}
+    form = NewDealForm(request.POST or None, initial=initial, user=request.user)
+
+    def create(values):
+        try:
+            return services.deal_create(
+                actor=request.user,
+                pipeline=form.cleaned_data["pipeline"],
+                stage=form.cleaned_data["stage"],
+                values=values,
+            )
+        except gates.StageGateError as error:
+            raise ValidationError([item.message for item in error.missing]) from error
+
+    return create_flow(
+        request, form=form, create=create, find_duplicates=None, template="opportunities/deal_form.html"
+    )
+
+
+def deal_update(request, pk: int):
+    access.require_permission(request.user, "opportunities.change_deal")
+    deal = access.get_editable_or_404(Deal, request.user, pk=pk)
+    form = DealForm(request.POST or None, instance=deal, user=request.user)
+
+    def update(changes, version):
+        try:
+            return services.deal_update(
+                actor=request.user, deal=deal, changes=changes, expected_version=version
+            )
+        except gates.StageGateError as error:
+            raise ValidationError([item.message for item in error.missing]) from error
+
+    return update_flow(
+        request, form=form, record=deal, update=update, template="opportunities/deal_form.html"
+    )
+
+
+@require_POST
+def deal_move_stage(request, pk: int):
+    """Move a deal to another stage of its pipeline. When the stage's requirements are not met,
+    answer with a form listing every missing item, with inputs to fill them in (also the board's
+    dialog); posting it completes the move in one step."""
+    access.require_permission(request.user, "opportunities.change_deal")
+    deal = access.get_editable_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
+    stage_id = request.POST.get("stage", "")
+    stage = get_object_or_404(Stage, pk=stage_id if stage_id.isdigit() else 0, pipeline_id=deal.pipeline_id)
+    form, missing = stage_move_form(deal=deal, stage=stage, user=request.user, data=request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            moved = services.deal_move_stage(
+                actor=request.user,
+                deal=deal,
+                stage=stage,
+                expected_version=form.cleaned_data["version"],
+                changes=form.changes(),
+                confirmed_criteria=form.confirmed_criteria(),
+            )
+        except gates.StageGateError as error:
+            missing = error.missing
+            form.add_error(None, [item.message for item in missing])
+            status = 422
+        except StaleRecordError:
+            form.add_error(None, _("Someone else changed this deal meanwhile. Reload it and try again."))
+            status = 409
+        else:
+            if request.headers.get("HX-Request"):
+                return render(request, "opportunities/partials/stage_moved.html", {"deal": moved}, status=200)
+            messages.success(
+                request, _("%(deal)s moved to %(stage)s.") % {"deal": moved, "stage": stage.name}
+            )
+            return redirect(moved)
+    else:
+        status = 422
+    template = "opportunities/partials/stage_move_form.html"
+    return render(
+        request, template, {"deal": deal, "stage": stage, "form": form, "missing": missing}, status=status
+    )
+
+
+def deal_delete(request, pk: int):
+    access.require_permission(request.user, "opportunities.delete_deal")
+    deal = access.get_editable_or_404(Deal, request.user, pk=pk)
+    return delete_flow(
+        request,
+        record=deal,
+        delete=lambda: services.deal_delete(actor=request.user, deal=deal),
+        redirect_to="opportunities:deal_list",
+    )

@@ -1,0 +1,248 @@
+"""Stage gates (opportunities/pipeline.py) and the one service that moves deals."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Sector
+from crm.exceptions import StaleRecordError
+from opportunities import pipeline as gates
+from opportunities import services
+from opportunities.models import Deal, Pipeline, Stage, VolumeUnit
+from tests.factories import CompanyFactory, DealFactory, PersonFactory
+
+GOOD_NAME = "200GB - Movie soundfiles in different languages - preservation"
+
+
+@pytest.fixture
+def journey(db):
+    pipeline = Pipeline.objects.get(name="Business Development Journey")
+    return pipeline, {stage.name: stage for stage in pipeline.stages.all()}
+
+
+@pytest.fixture
+def qualified_values(rep):
+    company = CompanyFactory(owner=rep)
+    return {
+        "name": GOOD_NAME,
+        "company": company,
+        "primary_contact": PersonFactory(owner=rep, company=company),
+        "expected_close_date": datetime.date(2027, 3, 31),
+        "value": Decimal("180000"),
+        "volume_amount": Decimal("200"),
+        "volume_unit": VolumeUnit.objects.get(name="GB"),
+        "sector": Sector.objects.get(name="Public"),
+    }
+
+
+def identify_deal(journey, rep, **values):
+    pipeline, stages = journey
+    return DealFactory(pipeline=pipeline, stage=stages["Identify"], owner=rep, **values)
+
+
+def messages(missing):
+    return [item.message for item in missing]
+
+
+def test_the_three_default_pipelines_exist_with_their_stages(db):
+    stages = {p.name: [s.name for s in p.stages.all()] for p in Pipeline.objects.all()}
+    assert stages == {
+        "Business Development Journey": ["Identify", "Qualify", "Develop", "Won", "Lost"],
+        "Standard": ["Prospect", "Offer", "Order", "Lost"],
+        "Classic": ["Prospecting", "Qualification", "Quotation", "Negotiation", "Closed won", "Closed lost"],
+    }
+
+
+def test_entering_qualify_lists_every_copper_requirement_at_once(journey, rep):
+    deal = identify_deal(journey, rep, name="Big archive deal")
+    missing = gates.missing_for_move(deal, journey[1]["Qualify"])
+    assert [item.key for item in missing] == [
+        "company", "primary_contact", "expected_close_date", "value", "volume", "sector", "name",
+    ]  # fmt: skip
+    assert "Qualify needs a primary contact person." in messages(missing)
+    assert any("amount of data - content - service" in message for message in messages(missing))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        GOOD_NAME,
+        "50 000 000 pages - legal documents - digitization & preservation",
+        "3 TB - Personnel records - Preservation",
+    ],
+)
+def test_the_copper_examples_satisfy_the_name_rule(journey, rep, qualified_values, name):
+    deal = identify_deal(journey, rep, **{**qualified_values, "name": name})
+    assert gates.missing_for_move(deal, journey[1]["Qualify"]) == []
+
+
+@pytest.mark.parametrize("name", ["Big archive deal", "200GB - movies", "movies - 200GB - preservation"])
+def test_names_not_of_the_form_amount_content_service_are_refused(journey, rep, qualified_values, name):
+    deal = identify_deal(journey, rep, **{**qualified_values, "name": name})
+    assert [item.key for item in gates.missing_for_move(deal, journey[1]["Qualify"])] == ["name"]
+
+
+def test_a_volume_needs_both_amount_and_unit(journey, rep, qualified_values):
+    deal = identify_deal(journey, rep, **{**qualified_values, "volume_unit": None})
+    assert [item.key for item in gates.missing_for_move(deal, journey[1]["Qualify"])] == ["volume"]
+
+
+def test_skipping_to_develop_checks_qualify_and_the_develop_checklist(journey, rep):
+    deal = identify_deal(journey, rep, name="x")
+    missing = gates.missing_for_move(deal, journey[1]["Develop"])
+    assert {item.stage.name for item in missing} == {"Qualify", "Develop"}
+    assert [item.kind for item in missing if item.stage.name == "Develop"] == ["criterion"] * 3
+
+
+def test_moving_backwards_needs_nothing(journey, rep):
+    deal = identify_deal(journey, rep, name="x")
+    Deal.objects.filter(pk=deal.pk).update(stage=journey[1]["Develop"])
+    deal.refresh_from_db()
+    assert gates.missing_for_move(deal, journey[1]["Identify"]) == []
+
+
+def test_a_lost_stage_needs_only_the_reason(journey, rep):
+    deal = identify_deal(journey, rep, name="x")
+    assert [item.key for item in gates.missing_for_move(deal, journey[1]["Lost"])] == ["lost_reason"]
+    deal.lost_reason = "   "
+    assert [item.key for item in gates.missing_for_move(deal, journey[1]["Lost"])] == ["lost_reason"]
+
+
+def test_a_stage_of_another_pipeline_is_refused(journey, rep):
+    deal = identify_deal(journey, rep)
+    with pytest.raises(ValueError):
+        gates.missing_for_move(deal, Stage.objects.get(pipeline__name="Standard", name="Offer"))
+
+
+def test_a_refused_move_changes_nothing(journey, rep):
+    deal = identify_deal(journey, rep, name="x")
+    with pytest.raises(gates.StageGateError) as refused:
+        services.deal_move_stage(
+            actor=rep, deal=deal, stage=journey[1]["Qualify"], expected_version=deal.version
+        )
+    assert len(refused.value.missing) == 7
+    deal.refresh_from_db()
+    assert (deal.stage.name, deal.version) == ("Identify", 1)
+
+
+def test_a_move_with_the_missing_values_given_completes_in_one_step(journey, rep, qualified_values):
+    deal = identify_deal(journey, rep, name="x")
+    moved = services.deal_move_stage(
+        actor=rep, deal=deal, stage=journey[1]["Qualify"], expected_version=1, changes=qualified_values
+    )
+    assert (moved.stage.name, moved.name, moved.version, moved.effective_probability) == (
+        "Qualify", GOOD_NAME, 2, 25,
+    )  # fmt: skip
+
+
+def test_develop_needs_its_checklist_ticked_and_remembers_the_ticks(journey, rep, qualified_values):
+    deal = identify_deal(journey, rep, **qualified_values)
+    develop = journey[1]["Develop"]
+    with pytest.raises(gates.StageGateError):
+        services.deal_move_stage(actor=rep, deal=deal, stage=develop, expected_version=1)
+    moved = services.deal_move_stage(
+        actor=rep,
+        deal=deal,
+        stage=develop,
+        expected_version=1,
+        confirmed_criteria=list(develop.criteria.all()),
+    )
+    assert moved.stage == develop
+    assert moved.confirmations.count() == 3
+
+
+def test_winning_and_losing_set_the_closing_date_and_reopening_clears_it(journey, rep, qualified_values):
+    deal = identify_deal(journey, rep, **qualified_values)
+    lost = services.deal_move_stage(
+        actor=rep,
+        deal=deal,
+        stage=journey[1]["Lost"],
+        expected_version=1,
+        changes={"lost_reason": "Budget cut"},
+    )
+    assert lost.closed_on is not None
+    reopened = services.deal_move_stage(
+        actor=rep, deal=lost, stage=journey[1]["Identify"], expected_version=2
+    )
+    assert reopened.closed_on is None
+
+
+def test_a_stale_version_is_refused(journey, rep):
+    deal = identify_deal(journey, rep)
+    with pytest.raises(StaleRecordError):
+        services.deal_move_stage(actor=rep, deal=deal, stage=journey[1]["Lost"], expected_version=7)
+
+
+def test_creating_a_deal_in_a_later_stage_passes_the_gates_on_the_way(journey, rep, qualified_values):
+    pipeline, stages = journey
+    with pytest.raises(gates.StageGateError):
+        services.deal_create(actor=rep, pipeline=pipeline, stage=stages["Qualify"], values={"name": "x"})
+    deal = services.deal_create(
+        actor=rep, pipeline=pipeline, stage=stages["Qualify"], values=qualified_values
+    )
+    assert deal.stage == stages["Qualify"]
+
+
+def test_an_edit_may_not_remove_what_the_current_stage_requires(journey, rep, qualified_values):
+    deal = identify_deal(journey, rep, **qualified_values)
+    deal = services.deal_move_stage(actor=rep, deal=deal, stage=journey[1]["Qualify"], expected_version=1)
+    with pytest.raises(gates.StageGateError):
+        services.deal_update(actor=rep, deal=deal, changes={"value": None}, expected_version=deal.version)
+    deal.refresh_from_db()
+    assert deal.value == Decimal("180000")
+
+
+def test_weighted_value_uses_the_stage_probability_unless_overridden(journey, rep):
+    deal = identify_deal(journey, rep, value=Decimal("1000"))
+    assert deal.weighted_value == Decimal("100.00")
+    deal.probability = 35
+    assert deal.weighted_value == Decimal("350.00")
+
+
+def test_the_move_view_lists_missing_items_and_moves_once_they_are_filled_in(
+    client, journey, rep, qualified_values
+):
+    deal = identify_deal(journey, rep, name="x")
+    client.force_login(rep)
+    url = reverse("opportunities:deal_move_stage", args=[deal.pk])
+    qualify = journey[1]["Qualify"]
+    refused = client.post(url, {"stage": qualify.pk, "version": 1})
+    assert refused.status_code == 422
+    assert "Qualify needs an estimated value." in refused.content.decode()
+    form_data = {
+        "stage": qualify.pk, "version": 1, "name": GOOD_NAME,
+        "company": qualified_values["company"].pk, "primary_contact": qualified_values["primary_contact"].pk,
+        "expected_close_date": "2027-03-31", "value": "180000", "volume_amount": "200",
+        "volume_unit": qualified_values["volume_unit"].pk, "sector": qualified_values["sector"].pk,
+    }  # fmt: skip
+    moved = client.post(url, form_data)
+    assert moved.status_code == 302
+    deal.refresh_from_db()
+    assert deal.stage == qualify
+
+
+def test_the_move_view_refuses_a_stage_of_another_pipeline(client, journey, rep):
+    deal = identify_deal(journey, rep)
+    client.force_login(rep)
+    other = Stage.objects.get(pipeline__name="Standard", name="Offer")
+    response = client.post(
+        reverse("opportunities:deal_move_stage", args=[deal.pk]), {"stage": other.pk, "version": 1}
+    )
+    assert response.status_code == 404
+    deal.refresh_from_db()
+    assert deal.stage.name == "Identify"
+
+
+def test_the_move_view_does_not_accept_a_company_the_user_cannot_see(client, journey, restricted, rep):
+    deal = identify_deal(journey, restricted, name=GOOD_NAME)
+    hidden = CompanyFactory(owner=rep)
+    client.force_login(restricted)
+    response = client.post(
+        reverse("opportunities:deal_move_stage", args=[deal.pk]),
+        {"stage": journey[1]["Qualify"].pk, "version": 1, "company": hidden.pk},
+    )
+    assert response.status_code == 422
+    deal.refresh_from_db()
+    assert deal.company is None
