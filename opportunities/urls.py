@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from opportunities import views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.deal_update, name="deal_update"),
     path("<int:pk>/stage/", views.deal_move_stage, name="deal_move_stage"),
     path("<int:pk>/delete/", views.deal_delete, name="deal_delete"),
+    path("", include("opportunities.board_urls")),
+    path("", include("opportunities.sales_urls")),
 ]

@@ -1,0 +1,3 @@
+"""Sales board routes (included in the "opportunities" namespace by opportunities/urls.py)."""
+
+urlpatterns: list = []
