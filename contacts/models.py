@@ -154,10 +154,13 @@ class Company(OwnedModel, SearchableModel):
             ("merge_company", _("Can merge companies")),
         ]
         indexes = [
-            # Sorted lists read a page's ids from these alone (see crm/pagination.py).
+            # Sorted lists read a page's ids from these alone (see crm/pagination.py); owner and
+            # team ride along so the visibility filter needs no table lookups either.
             models.Index(fields=["owner", "name", "id"], name="company_owner_name_id"),
-            models.Index(fields=["sector", "name", "id"], name="company_sector_name_id"),
-            models.Index(fields=["name", "id"], name="company_name_id"),
+            models.Index(
+                fields=["sector", "name", "id"], include=["owner", "team"], name="company_sector_name_id"
+            ),
+            models.Index(fields=["name", "id"], include=["owner", "team"], name="company_name_id"),
             GinIndex(fields=["search_vector"], name="company_search_gin"),
             GinIndex(fields=["custom_fields"], name="company_custom_fields_gin"),
         ]
@@ -214,7 +217,9 @@ class Person(OwnedModel, SearchableModel):
         ]
         indexes = [
             models.Index(fields=["owner", "last_name", "first_name", "id"], name="person_owner_name_id"),
-            models.Index(fields=["last_name", "first_name", "id"], name="person_name_id"),
+            models.Index(
+                fields=["last_name", "first_name", "id"], include=["owner", "team"], name="person_name_id"
+            ),
             GinIndex(fields=["search_vector"], name="person_search_gin"),
             GinIndex(fields=["custom_fields"], name="person_custom_fields_gin"),
         ]
