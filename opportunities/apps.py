@@ -6,3 +6,11 @@ class OpportunitiesConfig(AppConfig):
     name = "opportunities"
     verbose_name = _("Opportunities")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from contacts.documents import register_parent
+        from opportunities import sales_admin  # noqa: F401  (registers the sales models in admin)
+        from opportunities.models import Deal
+
+        # Quotes and order confirmations are stored as PDF documents on their deal.
+        register_parent(Deal)

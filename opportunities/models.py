@@ -292,3 +292,6 @@ class CriterionConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion} ✓"
+
+
+from opportunities.sales_models import *  # noqa: E402,F403

@@ -74,6 +74,7 @@ def deal_create(
     deal.closed_on = _closed_on(deal, stage)
     deal = record_create(actor=actor, instance=deal, many_to_many={"colleagues": colleagues})
     _confirm(actor=actor, deal=deal, criteria=confirmed)
+    _order_if_won(actor=actor, deal=deal)
     return deal
 
 
@@ -136,7 +137,15 @@ def deal_move_stage(
     audit_record(
         actor=actor, verb="move stage", instance=moved, changes={"from": from_stage.name, "to": stage.name}
     )
+    _order_if_won(actor=actor, deal=moved)
     return moved
+
+
+def _order_if_won(*, actor, deal: Deal) -> None:
+    if deal.stage.kind == Stage.Kind.WON:
+        from opportunities.sales import sales_order_for_won_deal  # sales imports this module
+
+        sales_order_for_won_deal(actor=actor, deal=deal)
 
 
 def deal_delete(*, actor, deal: Deal) -> None:

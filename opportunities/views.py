@@ -10,7 +10,7 @@ from crm.history import history_entries
 from crm.pagination import paginate
 from crm.record_views import create_flow, delete_flow, update_flow
 from opportunities import pipeline as gates
-from opportunities import selectors, services
+from opportunities import sales_views, selectors, services
 from opportunities.filters import DealFilter
 from opportunities.forms import DealForm, NewDealForm, stage_move_form
 from opportunities.models import Deal, Stage
@@ -30,6 +30,7 @@ def deal_detail(request, pk: int):
         (s for s in stages if s.position > deal.stage.position and s.kind == Stage.Kind.OPEN), None
     )
     context = {
+        **sales_views.deal_sales_context(deal, request.user),
         "deal": deal,
         "can_edit": can_edit,
         "stages": stages,
@@ -121,7 +122,12 @@ def deal_move_stage(request, pk: int):
             return redirect(moved)
     else:
         status = 422
-    template = "opportunities/partials/stage_move_form.html"
+    # htmx (the board's dialog) gets the form alone; a plain POST gets it inside the page.
+    template = (
+        "opportunities/partials/stage_move_form.html"
+        if request.headers.get("HX-Request")
+        else "opportunities/deal_move.html"
+    )
     return render(
         request, template, {"deal": deal, "stage": stage, "form": form, "missing": missing}, status=status
     )

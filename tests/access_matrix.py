@@ -28,7 +28,8 @@ class ObjectRoute:
     kwarg: str = "pk"
     extra_kwargs: dict = field(default_factory=dict)
     method: str = "GET"  # POST-only routes are checked for refusals (a success has side effects)
-    through_parent: bool = False  # visibility is the parent record's (documents)
+    through_parent: bool = False  # visibility is the parent record's (documents, quotes, orders)
+    parent_attr: str = "record"  # where the parent is, with through_parent
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,25 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "opportunities:deal_update": ObjectRoute("deal", "edit", "opportunities.change_deal"),
     "opportunities:deal_move_stage": ObjectRoute("deal", "edit", "opportunities.change_deal", method="POST"),
     "opportunities:deal_delete": ObjectRoute("deal", "edit", "opportunities.delete_deal"),
+    # opportunities: lines, quotes, orders, targets (the line id is checked after the deal)
+    "opportunities:deal_line_add": ObjectRoute("deal", "edit", "opportunities.add_dealline", method="POST"),
+    "opportunities:deal_line_update": ObjectRoute(
+        "deal", "edit", "opportunities.change_dealline", extra_kwargs={"line_pk": 999999}, method="POST"
+    ),
+    "opportunities:deal_line_delete": ObjectRoute(
+        "deal", "edit", "opportunities.delete_dealline", extra_kwargs={"line_pk": 999999}, method="POST"
+    ),
+    "opportunities:quote_create": ObjectRoute("deal", "edit", "opportunities.add_quote", method="POST"),
+    "opportunities:quote_detail": ObjectRoute(
+        "quote", "view", "opportunities.view_quote", through_parent=True, parent_attr="deal"
+    ),
+    "opportunities:quote_pdf": ObjectRoute(
+        "quote", "view", "opportunities.view_quote", through_parent=True, parent_attr="deal"
+    ),
+    "opportunities:sales_order_detail": ObjectRoute(
+        "order", "view", "opportunities.view_salesorder", through_parent=True, parent_attr="deal"
+    ),
+    "opportunities:targets": SIGNED_IN,
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself).
@@ -143,7 +163,7 @@ def unclassified_routes() -> list[str]:
 def expected_status(route: ObjectRoute, user, record) -> int:
     if route.permission and not user.has_perm(route.permission):
         return 403
-    judged = record.record if route.through_parent else record
+    judged = getattr(record, route.parent_attr) if route.through_parent else record
     if not access.visible_to(type(judged)._default_manager.all(), user).filter(pk=judged.pk).exists():
         return 404
     if route.needs == "edit" and not access.can_edit(user, judged):

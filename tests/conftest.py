@@ -130,3 +130,25 @@ def deals_by_owner(personas):
     deals = {key: DealFactory(name=f"{key}'s deal", owner=getattr(personas, key)) for key in OWNER_KEYS}
     deals["unassigned"] = DealFactory(name="Nobody's deal", owner=None)
     return deals
+
+
+@pytest.fixture
+def quotes_and_orders(personas, deals_by_owner, media_root):
+    """A quote and a sales order on each deal of deals_by_owner."""
+    from decimal import Decimal
+
+    from opportunities import sales
+
+    quotes, orders = {}, {}
+    for key, deal in deals_by_owner.items():
+        sales.deal_line_add(
+            actor=personas.admin,
+            deal=deal,
+            values={"description": "Archive box", "quantity": 1, "unit_price": Decimal(100)},
+        )
+        quotes[key] = sales.quote_create(actor=personas.admin, deal=deal)
+        won = deal.pipeline.stages.get(kind="won")
+        type(deal).objects.filter(pk=deal.pk).update(stage=won)
+        deal.refresh_from_db()
+        orders[key] = sales.sales_order_for_won_deal(actor=personas.admin, deal=deal)
+    return {"quote": quotes, "order": orders}

@@ -24,7 +24,9 @@ PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
 
 
 @pytest.fixture
-def records(companies_by_owner, people_by_owner, leads_by_owner, documents_by_owner, deals_by_owner):
+def records(
+    companies_by_owner, people_by_owner, leads_by_owner, documents_by_owner, deals_by_owner, quotes_and_orders
+):
     """For each kind of record an ObjectRoute names: one record per kind of owner."""
     return {
         "company": companies_by_owner,
@@ -32,6 +34,8 @@ def records(companies_by_owner, people_by_owner, leads_by_owner, documents_by_ow
         "lead": leads_by_owner,
         "document": documents_by_owner,
         "deal": deals_by_owner,
+        "quote": quotes_and_orders["quote"],
+        "order": quotes_and_orders["order"],
     }
 
 

@@ -7,10 +7,10 @@ from crm.navigation import NAV_ITEMS, navigation_for
 @pytest.mark.parametrize(
     ("persona", "labels"),
     [
-        ("admin", ["Dashboard", "Leads", "Contacts", "Opportunities", "Admin"]),
-        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities"]),
-        ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities"]),
-        ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities"]),
+        ("admin", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "Admin"]),
+        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board"]),
+        ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board"]),
+        ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board"]),
     ],
 )
 def test_each_role_sees_the_sections_it_may_use(personas, persona, labels):
@@ -36,3 +36,10 @@ def test_the_page_marks_the_current_section(client, rep):
     client.force_login(rep)
     page = client.get(reverse("contacts:company_list")).content.decode()
     assert 'aria-current="page">Contacts' in page
+
+
+def test_no_template_comment_leaks_into_the_page(client, rep):
+    client.force_login(rep)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "{#" not in page
+    assert "{%" not in page

@@ -1,0 +1,399 @@
+"""The sales board: a column per stage of one pipeline with its deals, and the money in each.
+
+What the board shows is decided by a `BoardQuery` (pipeline, owner or team, period, and the
+won / lost / unprocessed toggles) and always starts from ``Deal.objects.visible_to(user)``.
+The period selects open deals by their expected close date and won or lost deals by the date
+they were closed; "any time" also shows open deals without a close date.
+
+A board costs the same number of queries whatever the number of deals: the stages, one query
+for the cards (at most `CARDS_PER_COLUMN` per column, ranked in SQL with a window function),
+one GROUP BY stage, currency for the figures, and (for roles that do not edit everything) one
+for which of the cards the user may move. Unprocessed companies add a capped list and a capped
+count.
+
+Figures, per column and per currency:
+- count: every deal of the column, also those beyond the cards shown ("+N more");
+- projected: the sum of their values;
+- weighted: the sum of value × probability / 100, the probability being the deal's own or else
+  its stage's default; a won deal weighs its whole value, a lost one nothing;
+- actual: the sum of the values of won deals (only won columns have one).
+The totals add the columns up per currency; lost deals count there but add no money.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contacts.models import Company
+from crm import access
+from crm.exports import Column as ExportColumn
+from crm.models import Team, User
+from opportunities.models import Deal, Pipeline, Stage
+
+CARDS_PER_COLUMN = 50
+UNPROCESSED_SHOWN = 50
+UNPROCESSED_COUNT_CAP = 2_000
+CENT = Decimal("0.01")
+
+PERIOD_MONTH, PERIOD_QUARTER, PERIOD_YEAR, PERIOD_CUSTOM, PERIOD_ANY = (
+    "month",
+    "quarter",
+    "year",
+    "custom",
+    "any",
+)
+PERIODS = [
+    (PERIOD_MONTH, gettext_lazy("This month")),
+    (PERIOD_QUARTER, gettext_lazy("This quarter")),
+    (PERIOD_YEAR, gettext_lazy("This year")),
+    (PERIOD_CUSTOM, gettext_lazy("From – to")),
+    (PERIOD_ANY, gettext_lazy("Any time")),
+]
+
+
+def period_range(
+    period: str,
+    *,
+    today: datetime.date,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last day of `period` around `today`; (None, None) for any time."""
+    if period == PERIOD_MONTH:
+        first = today.replace(day=1)
+        return first, _next_month(first) - datetime.timedelta(days=1)
+    if period == PERIOD_QUARTER:
+        first = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        return first, _next_month(_next_month(_next_month(first))) - datetime.timedelta(days=1)
+    if period == PERIOD_YEAR:
+        return today.replace(month=1, day=1), today.replace(month=12, day=31)
+    if period == PERIOD_CUSTOM:
+        return start, end
+    return None, None
+
+
+def _next_month(first: datetime.date) -> datetime.date:
+    return (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """What the board shows; built by opportunities.board_forms.BoardFilterForm."""
+
+    pipeline: Pipeline
+    owner: User | None = None
+    unassigned: bool = False  # only deals that nobody owns
+    team: Team | None = None
+    start: datetime.date | None = None  # the period; None: open-ended
+    end: datetime.date | None = None
+    show_won: bool = True
+    show_lost: bool = False
+    show_unprocessed: bool = False
+
+
+@dataclass
+class Money:
+    """The figures of some deals in one currency."""
+
+    currency: str
+    count: int = 0
+    projected: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    actual: Decimal = Decimal(0)
+
+    def add(self, other: Money, *, count_only: bool = False) -> None:
+        self.count += other.count
+        if not count_only:
+            self.projected += other.projected
+            self.weighted += other.weighted
+            self.actual += other.actual
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    cards: list[Deal] = field(default_factory=list)
+    figures: list[Money] = field(default_factory=list)  # one per currency, by currency
+
+    @property
+    def count(self) -> int:
+        return sum(money.count for money in self.figures)
+
+    @property
+    def more(self) -> int:
+        """Deals of the column beyond the cards shown."""
+        return max(self.count - len(self.cards), 0)
+
+
+@dataclass
+class Board:
+    query: BoardQuery
+    columns: list[BoardColumn]
+    totals: list[Money]  # one per currency, by currency
+    unprocessed: list[Company] | None = None  # None: not asked for
+    unprocessed_count: int = 0
+    unprocessed_capped: bool = False
+
+    @property
+    def count(self) -> int:
+        return sum(money.count for money in self.totals)
+
+
+# Choices of the filters ------------------------------------------------------------------------
+
+
+def owner_choices(user) -> QuerySet:
+    """The users whose deals `user` may see: everyone for roles that see everything, otherwise
+    the owners of the deals they see (for a manager: their teams' people), and themselves."""
+    users = User.objects.filter(is_active=True)
+    if access.visibility_scope(user) is None:
+        return users
+    owners = Deal.objects.visible_to(user).filter(owner__isnull=False).values("owner_id")
+    return users.filter(Q(pk=user.pk) | Q(pk__in=owners))
+
+
+def team_choices(user) -> QuerySet:
+    """Every team for roles that see everything, otherwise the teams the user is in or manages."""
+    if access.visibility_scope(user) is None:
+        return Team.objects.all()
+    return Team.objects.filter(Q(members=user) | Q(managers=user)).distinct()
+
+
+# The deals --------------------------------------------------------------------------------------
+
+
+def board_stages(query: BoardQuery) -> list[Stage]:
+    """The columns: the pipeline's open stages, and its won and lost ones when asked for."""
+    kinds = [Stage.Kind.OPEN]
+    if query.show_won:
+        kinds.append(Stage.Kind.WON)
+    if query.show_lost:
+        kinds.append(Stage.Kind.LOST)
+    return list(query.pipeline.stages.filter(kind__in=kinds).order_by("position"))
+
+
+def _team_scope(team: Team, prefix: str = "") -> Q:
+    members = User.objects.filter(Q(teams=team) | Q(managed_teams=team)).values("pk")
+    return Q(**{f"{prefix}team": team}) | Q(**{f"{prefix}owner__in": members})
+
+
+def _owner_scope(query: BoardQuery, prefix: str = "") -> Q:
+    scope = Q()
+    if query.unassigned:
+        scope &= Q(**{f"{prefix}owner__isnull": True})
+    elif query.owner is not None:
+        scope &= Q(**{f"{prefix}owner": query.owner})
+    if query.team is not None:
+        scope &= _team_scope(query.team, prefix)
+    return scope
+
+
+def board_deals(*, user, query: BoardQuery, stages: list[Stage] | None = None) -> QuerySet:
+    """Every deal the board shows (not only the cards), visible to `user`."""
+    stages = board_stages(query) if stages is None else stages
+    open_ids = [stage.pk for stage in stages if stage.kind == Stage.Kind.OPEN]
+    closed_ids = [stage.pk for stage in stages if stage.kind != Stage.Kind.OPEN]
+    deals = Deal.objects.visible_to(user).filter(_owner_scope(query), pipeline=query.pipeline)
+    if query.start is None and query.end is None:
+        return deals.filter(stage_id__in=open_ids + closed_ids)
+    expected, closed = Q(stage_id__in=open_ids), Q(stage_id__in=closed_ids)
+    if query.start is not None:
+        expected &= Q(expected_close_date__gte=query.start)
+        closed &= Q(closed_on__gte=query.start)
+    if query.end is not None:
+        expected &= Q(expected_close_date__lte=query.end)
+        closed &= Q(closed_on__lte=query.end)
+    return deals.filter(expected | closed)
+
+
+# What a card shows: reading only these keeps the wide text and search columns out of the query.
+CARD_FIELDS = [
+    "stage_id", "name", "value", "currency", "probability", "expected_close_date", "closed_on", "version",
+    "company__name", "owner__username", "owner__first_name", "owner__last_name",
+]  # fmt: skip
+
+
+def _cards(deals: QuerySet) -> list[Deal]:
+    ranked = deals.annotate(
+        place=Window(
+            RowNumber(),
+            partition_by=[F("stage_id")],
+            order_by=[F("expected_close_date").asc(nulls_last=True), F("closed_on").desc(), F("pk").asc()],
+        )
+    )
+    return list(
+        ranked.filter(place__lte=CARDS_PER_COLUMN)
+        .select_related("company", "owner")
+        .only(*CARD_FIELDS)
+        .order_by("stage_id", "place")
+    )
+
+
+def _figures(deals: QuerySet) -> dict[int, list[Money]]:
+    """Per stage, the figures per currency, from one GROUP BY query."""
+    probability = Coalesce("probability", "stage__default_probability")
+    weighted = ExpressionWrapper(
+        F("value") * probability, output_field=DecimalField(max_digits=20, decimal_places=2)
+    )
+    rows = (
+        deals.order_by()
+        .values("stage_id", "stage__kind", "currency")
+        .annotate(count=Count("pk"), projected=Sum("value"), weighted=Sum(weighted))
+        .order_by("stage_id", "currency")
+    )
+    figures: dict[int, list[Money]] = {}
+    for row in rows:
+        projected = row["projected"] or Decimal(0)
+        kind = row["stage__kind"]
+        if kind == Stage.Kind.WON:
+            weighted_value, actual = projected, projected
+        elif kind == Stage.Kind.LOST:
+            weighted_value, actual = Decimal(0), Decimal(0)
+        else:
+            weighted_value, actual = (row["weighted"] or Decimal(0)) / 100, Decimal(0)
+        figures.setdefault(row["stage_id"], []).append(
+            Money(
+                currency=row["currency"],
+                count=row["count"],
+                projected=projected.quantize(CENT),
+                weighted=weighted_value.quantize(CENT),
+                actual=actual.quantize(CENT),
+            )
+        )
+    return figures
+
+
+def _totals(columns: list[BoardColumn]) -> list[Money]:
+    totals: dict[str, Money] = {}
+    for column in columns:
+        for money in column.figures:
+            total = totals.setdefault(money.currency, Money(currency=money.currency))
+            total.add(money, count_only=column.stage.kind == Stage.Kind.LOST)
+    return [totals[currency] for currency in sorted(totals)]
+
+
+def _url_of(name: str):
+    """A function pk → the URL named `name` for it: one reverse() per board, not two per card."""
+    marker = 987654321
+    prefix, suffix = reverse(name, kwargs={"pk": marker}).split(str(marker))
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def _add_urls(cards: list[Deal]) -> None:
+    detail_url, move_url = _url_of("opportunities:deal_detail"), _url_of("opportunities:deal_move_stage")
+    for card in cards:
+        card.detail_url, card.move_url = detail_url(card.pk), move_url(card.pk)
+
+
+def _mark_movable(user, cards: list[Deal]) -> None:
+    """Set `movable` on each card: whether the user may change the deal (one query at most)."""
+    if not user.has_perm("opportunities.change_deal"):
+        editable: set[int] = set()
+    elif access.edit_scope(user) is None:
+        editable = {card.pk for card in cards}
+    else:
+        ids = [card.pk for card in cards]
+        editable = set(Deal.objects.editable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
+    for card in cards:
+        card.movable = card.pk in editable
+
+
+def unprocessed_companies(*, user, query: BoardQuery) -> QuerySet:
+    """The visible companies (of the chosen owner or team) with no open deal the user can see."""
+    open_deals = Deal.objects.visible_to(user).filter(company=OuterRef("pk"), stage__kind=Stage.Kind.OPEN)
+    return (
+        Company.objects.visible_to(user)
+        .filter(_owner_scope(query))
+        .filter(~Exists(open_deals))
+        .select_related("owner")
+        .order_by("name", "pk")
+    )
+
+
+def board_build(*, user, query: BoardQuery) -> Board:
+    """The board `query` asks for, as `user` may see it."""
+    stages = board_stages(query)
+    deals = board_deals(user=user, query=query, stages=stages)
+    cards = _cards(deals) if stages else []
+    _add_urls(cards)
+    _mark_movable(user, cards)
+    figures = _figures(deals) if stages else {}
+    columns = [BoardColumn(stage=stage, figures=figures.get(stage.pk, [])) for stage in stages]
+    by_stage = {column.stage.pk: column for column in columns}
+    for card in cards:
+        by_stage[card.stage_id].cards.append(card)
+    board = Board(query=query, columns=columns, totals=_totals(columns))
+    if query.show_unprocessed:
+        companies = unprocessed_companies(user=user, query=query)
+        board.unprocessed = list(companies[:UNPROCESSED_SHOWN])
+        counted = companies.order_by()[: UNPROCESSED_COUNT_CAP + 1].count()
+        board.unprocessed_count = min(counted, UNPROCESSED_COUNT_CAP)
+        board.unprocessed_capped = counted > UNPROCESSED_COUNT_CAP
+    return board
+
+
+# The export -------------------------------------------------------------------------------------
+
+
+def export_columns() -> list[ExportColumn]:
+    """The columns of the board's export: what a card shows, and the figures behind the totals."""
+    return [
+        ExportColumn(_("Stage"), lambda deal: deal.stage.name),
+        ExportColumn(_("Deal"), lambda deal: deal.name),
+        ExportColumn(_("Company"), lambda deal: deal.company),
+        ExportColumn(_("Primary contact"), lambda deal: deal.primary_contact),
+        ExportColumn(_("Value"), lambda deal: deal.value),
+        ExportColumn(_("Currency"), lambda deal: deal.currency),
+        ExportColumn(_("Probability (%)"), lambda deal: _export_probability(deal)),
+        ExportColumn(_("Weighted value"), lambda deal: _export_weighted(deal)),
+        ExportColumn(_("Expected close date"), lambda deal: deal.expected_close_date),
+        ExportColumn(_("Won/lost on"), lambda deal: deal.closed_on),
+        ExportColumn(_("Owner"), lambda deal: deal.owner),
+        ExportColumn(_("Team"), lambda deal: deal.team),
+    ]
+
+
+def _export_probability(deal: Deal) -> int:
+    if deal.stage.kind == Stage.Kind.WON:
+        return 100
+    if deal.stage.kind == Stage.Kind.LOST:
+        return 0
+    return deal.effective_probability
+
+
+def _export_weighted(deal: Deal) -> Decimal | None:
+    if deal.value is None:
+        return None
+    return (deal.value * _export_probability(deal) / Decimal(100)).quantize(CENT)
+
+
+def export_deals(*, user, query: BoardQuery) -> QuerySet:
+    """The deals of the board's export, column by column, with what the export columns read."""
+    return (
+        board_deals(user=user, query=query)
+        .select_related("stage", "company", "primary_contact", "owner", "team")
+        .order_by("stage__position", "expected_close_date", "pk")
+    )

@@ -1,0 +1,115 @@
+"""Batch text messages to the primary contacts of the deals on the sales board.
+
+A contact receives the message only if the user can see them, they have a phone number and
+they agreed to calls and SMS; the others are counted as skipped. A person who is the primary
+contact of several deals gets one message. Sending needs the "opportunities.change_deal"
+permission (whoever works the deals may write to their contacts); each batch leaves one audit
+row on the pipeline with the text and who received it. Messages go out through crm.sms, whose
+backend is pluggable (settings.CRM_SMS_BACKEND; by default they are only logged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from contacts.models import Person
+from crm import sms
+from crm.services import audit_record
+from opportunities import board
+
+MAX_LENGTH = 480
+MAX_RECIPIENTS = 2_000
+PERMISSION = "opportunities.change_deal"
+
+
+@dataclass
+class Recipients:
+    """Who on the board can receive a text message, and why the others cannot."""
+
+    people: list[Person] = field(default_factory=list)
+    deals: int = 0
+    without_contact: int = 0  # deals with no primary contact
+    hidden: int = 0  # primary contacts the user cannot see
+    without_phone: int = 0
+    without_consent: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return self.hidden + self.without_phone + self.without_consent
+
+
+@dataclass(frozen=True)
+class MessageReport:
+    sent: int
+    failed: int
+    skipped: int
+
+
+def board_recipients(*, user, query: board.BoardQuery) -> Recipients:
+    """The primary contacts of every deal the board shows, sorted into who may be texted."""
+    deals = board.board_deals(user=user, query=query)
+    counts = deals.order_by().aggregate(
+        deals=Count("pk"),
+        without_contact=Count("pk", filter=Q(primary_contact__isnull=True)),
+        contacts=Count("primary_contact_id", distinct=True),
+    )
+    visible = (
+        Person.objects.visible_to(user)
+        .filter(pk__in=deals.order_by().values("primary_contact_id"))
+        .only("pk", "first_name", "last_name", "phone", "consent_phone")
+        .order_by("pk")
+    )
+    recipients = Recipients(deals=counts["deals"], without_contact=counts["without_contact"])
+    seen = 0
+    for person in visible:
+        seen += 1
+        if not person.phone.strip():
+            recipients.without_phone += 1
+        elif not person.consent_phone:
+            recipients.without_consent += 1
+        else:
+            recipients.people.append(person)
+    recipients.hidden = counts["contacts"] - seen
+    return recipients
+
+
+def board_message_send(*, actor, query: board.BoardQuery, body: str) -> MessageReport:
+    """Text `body` to every primary contact on the board who may receive it; one audit row."""
+    if not actor.has_perm(PERMISSION):
+        raise PermissionDenied
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write the message."))
+    if len(body) > MAX_LENGTH:
+        raise ValidationError(
+            _("A message has at most %(max)s characters; this one has %(count)s.")
+            % {"max": MAX_LENGTH, "count": len(body)}
+        )
+    recipients = board_recipients(user=actor, query=query)
+    if not recipients.people:
+        raise ValidationError(_("Nobody on the board has a phone number and agreed to text messages."))
+    if len(recipients.people) > MAX_RECIPIENTS:
+        raise ValidationError(
+            _("That is %(count)s people; narrow the board down to at most %(max)s.")
+            % {"count": len(recipients.people), "max": MAX_RECIPIENTS}
+        )
+    backend = sms.get_backend()
+    sent, failed = [], []
+    for person in recipients.people:
+        try:
+            sms.send_sms(to=person.phone, body=body, backend=backend)
+        except sms.SmsError:
+            failed.append(person.pk)
+        else:
+            sent.append(person.pk)
+    audit_record(
+        actor=actor,
+        verb="batch message",
+        instance=query.pipeline,
+        changes={"body": body, "sent_to": sent, "failed": failed, "skipped": recipients.skipped},
+    )
+    return MessageReport(sent=len(sent), failed=len(failed), skipped=recipients.skipped)

@@ -1,0 +1,383 @@
+"""Deal lines, quotes and sales orders (writes), and the sales target comparison (read).
+
+Quotes and orders copy the deal's lines, get a number from a locked per-year sequence
+(Q-2026-0001, SO-2026-0001), are rendered from the default DocumentTemplate of their kind
+(admin-edited, trusted, auto-escaped) to HTML and to PDF (xhtml2pdf), and the PDF is attached to
+the deal as a contacts Document.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.template import TemplateSyntaxError, engines
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from xhtml2pdf import pisa
+
+from contacts.documents import document_attach
+from crm import access
+from crm.models import Role, Team, User
+from crm.services import audit_record
+from opportunities import services
+from opportunities.models import Deal, Stage
+from opportunities.sales_models import (
+    CENT,
+    DealLine,
+    DocumentTemplate,
+    NumberSequence,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesTarget,
+    period_end,
+)
+
+LINE_FIELDS = ("product", "description", "quantity", "unit_price", "discount", "position")
+
+
+# -- Deal lines -------------------------------------------------------------------------------
+
+
+def lines_total(deal: Deal) -> Decimal:
+    """The sum of the deal's line totals."""
+    return sum((line.total for line in deal.lines.all()), Decimal(0)).quantize(CENT)
+
+
+def _sync_deal_value(*, actor, deal: Deal) -> None:
+    current = Deal.objects.get(pk=deal.pk)
+    total = lines_total(current)
+    if current.value != total:
+        services.deal_update(
+            actor=actor, deal=current, changes={"value": total}, expected_version=current.version
+        )
+
+
+def _line_values(values: dict[str, Any], deal: Deal) -> dict[str, Any]:
+    unknown = set(values) - set(LINE_FIELDS)
+    if unknown:
+        raise TypeError(f"not writable here: {', '.join(sorted(unknown))}")
+    values = dict(values)
+    product = values.get("product")
+    if product is not None and values.get("unit_price") is None:
+        if product.currency != deal.currency:
+            raise ValidationError(
+                _("%(product)s is priced in %(product_currency)s, the deal in %(currency)s; enter a price.")
+                % {"product": product, "product_currency": product.currency, "currency": deal.currency}
+            )
+        values["unit_price"] = product.unit_price
+    if values.get("discount") is None:
+        values.pop("discount", None)
+    return values
+
+
+@transaction.atomic
+def deal_line_add(*, actor, deal: Deal, values: dict[str, Any], update_deal_value: bool = False) -> DealLine:
+    """Add a line (product or description, quantity, price, discount) to `deal`."""
+    values = _line_values(values, deal)
+    if values.get("position") is None:
+        values["position"] = deal.lines.count()
+    line = DealLine(deal=deal, **values)
+    line.full_clean()
+    line.save()
+    audit_record(
+        actor=actor, verb="add line", instance=deal, changes={"line": line.label, "total": line.total}
+    )
+    if update_deal_value:
+        _sync_deal_value(actor=actor, deal=deal)
+    return line
+
+
+@transaction.atomic
+def deal_line_update(
+    *, actor, line: DealLine, changes: dict[str, Any], update_deal_value: bool = False
+) -> DealLine:
+    """Change a deal line."""
+    line = DealLine.objects.select_for_update().select_related("deal").get(pk=line.pk)
+    changes = _line_values(changes, line.deal)
+    for name, value in changes.items():
+        setattr(line, name, value)
+    line.full_clean()
+    line.save()
+    audit_record(
+        actor=actor, verb="change line", instance=line.deal, changes={"line": line.label, "total": line.total}
+    )
+    if update_deal_value:
+        _sync_deal_value(actor=actor, deal=line.deal)
+    return line
+
+
+@transaction.atomic
+def deal_line_delete(*, actor, line: DealLine, update_deal_value: bool = False) -> None:
+    """Remove a deal line."""
+    deal = line.deal
+    audit_record(actor=actor, verb="delete line", instance=deal, changes={"line": line.label})
+    line.delete()
+    if update_deal_value:
+        _sync_deal_value(actor=actor, deal=deal)
+
+
+# -- Numbering, rendering, PDF ----------------------------------------------------------------
+
+
+def next_number(prefix: str, year: int) -> str:
+    """The next number of `prefix` in `year`; the sequence row stays locked until commit."""
+    NumberSequence.objects.bulk_create([NumberSequence(prefix=prefix, year=year)], ignore_conflicts=True)
+    sequence = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{prefix}-{year}-{sequence.last:04d}"
+
+
+def render_document(*, kind: str, document, lines, deal: Deal) -> str:
+    """The HTML of `document` from the default template of `kind` (auto-escaping on)."""
+    template = DocumentTemplate.objects.filter(kind=kind).order_by("-is_default", "pk").first()
+    if template is None:
+        raise ValidationError(
+            _("There is no document template for this kind; an administrator must add one.")
+        )
+    context = {
+        "document": document,
+        "lines": lines,
+        "deal": deal,
+        "company": deal.company,
+        "contact": deal.primary_contact,
+        "seller": deal.owner,
+        "today": timezone.localdate(),
+    }
+    try:
+        return engines["django"].from_string(template.body).render(context)
+    except TemplateSyntaxError as error:
+        raise ValidationError(
+            _("The document template “%(name)s” has an error: %(error)s")
+            % {"name": template.name, "error": error}
+        ) from error
+
+
+def _refuse_resource(uri: str, rel: str) -> str:
+    # Rendering must never fetch a URL or read a local file named in a template.
+    return ""
+
+
+def html_to_pdf(*, html: str, title: str) -> bytes:
+    """A PDF of the HTML fragment `html`, wrapped in the print layout."""
+    page = render_to_string("opportunities/documents/pdf.html", {"body": html, "title": title})
+    output = io.BytesIO()
+    result = pisa.CreatePDF(page, dest=output, encoding="utf-8", link_callback=_refuse_resource)
+    if result.err:
+        raise ValidationError(_("The PDF could not be made from the document template."))
+    return output.getvalue()
+
+
+def _copy_lines(source_lines, line_model, **parent) -> list:
+    copies = [
+        line_model(**parent, **{name: getattr(line, name) for name in LINE_FIELDS}) for line in source_lines
+    ]
+    line_model.objects.bulk_create(copies)
+    return copies
+
+
+def _attach_pdf(*, actor, deal: Deal, document, kind: str, lines) -> None:
+    document.html = render_document(kind=kind, document=document, lines=lines, deal=deal)
+    pdf = html_to_pdf(html=document.html, title=document.number)
+    document.document = document_attach(
+        actor=actor,
+        record=deal,
+        uploaded_file=SimpleUploadedFile(f"{document.number}.pdf", pdf, content_type="application/pdf"),
+    )
+    document.save(update_fields=["html", "document"])
+
+
+# -- Quotes and orders ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quote_create(*, actor, deal: Deal) -> Quote:
+    """A new numbered version of the deal's quote, with its lines, HTML and PDF on the deal."""
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("company", "primary_contact", "owner")
+        .get(pk=deal.pk)
+    )
+    lines = list(deal.lines.select_related("product"))
+    if not lines:
+        raise ValidationError(_("Add at least one line to the deal before making a quote."))
+    now = timezone.now()
+    last_version = deal.quotes.order_by("-version").values_list("version", flat=True).first() or 0
+    quote = Quote.objects.create(
+        deal=deal,
+        number=next_number("Q", timezone.localtime(now).year),
+        version=last_version + 1,
+        currency=deal.currency,
+        total=sum((line.total for line in lines), Decimal(0)),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=now,
+    )
+    copies = _copy_lines(lines, QuoteLine, quote=quote)
+    _attach_pdf(actor=actor, deal=deal, document=quote, kind=DocumentTemplate.Kind.QUOTE, lines=copies)
+    audit_record(actor=actor, verb="create quote", instance=deal, changes={"quote": quote.number})
+    return quote
+
+
+@transaction.atomic
+def sales_order_for_won_deal(*, actor, deal: Deal) -> SalesOrder | None:
+    """The deal's sales order, made once when the deal is won (safe to call again: returns it)."""
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("stage", "company", "primary_contact", "owner")
+        .get(pk=deal.pk)
+    )
+    existing = SalesOrder.objects.filter(deal=deal).first()
+    if existing is not None or deal.stage.kind != Stage.Kind.WON:
+        return existing
+    lines = list(deal.lines.select_related("product"))
+    if not lines:
+        # A deal won without lines is ordered as one line: the deal at its value.
+        lines = [DealLine(description=deal.name, quantity=Decimal(1), unit_price=deal.value or Decimal(0))]
+    now = timezone.now()
+    order = SalesOrder.objects.create(
+        deal=deal,
+        number=next_number("SO", timezone.localtime(now).year),
+        currency=deal.currency,
+        total=sum((line.total for line in lines), Decimal(0)),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=now,
+    )
+    copies = _copy_lines(lines, SalesOrderLine, order=order)
+    _attach_pdf(
+        actor=actor, deal=deal, document=order, kind=DocumentTemplate.Kind.ORDER_CONFIRMATION, lines=copies
+    )
+    audit_record(actor=actor, verb="create sales order", instance=deal, changes={"order": order.number})
+    return order
+
+
+# -- Sales targets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    kind: str = SalesTarget.PeriodType.MONTH
+
+    @property
+    def end(self) -> datetime.date:
+        return period_end(self.start, self.kind)
+
+    @classmethod
+    def containing(cls, day: datetime.date, kind: str = SalesTarget.PeriodType.MONTH) -> Period:
+        month = day.month if kind == SalesTarget.PeriodType.MONTH else (day.month - 1) // 3 * 3 + 1
+        return cls(datetime.date(day.year, month, 1), kind)
+
+
+@dataclass
+class TargetRow:
+    name: str
+    target: Decimal | None
+    won: Decimal
+    weighted: Decimal
+    user: User | None = None
+    team: Team | None = None
+
+    @property
+    def achieved_percent(self) -> int | None:
+        if not self.target:
+            return None
+        return int(self.won * 100 / self.target)
+
+
+def _reps_for(user) -> tuple[list[User], list[Team]]:
+    """The sellers and teams whose figures `user` sees: admins all; managers their teams; others self."""
+    if user.role == Role.ADMINISTRATOR:
+        teams = list(Team.objects.order_by("name"))
+        reps = User.objects.filter(is_active=True)
+    elif user.role == Role.MANAGER:
+        teams = list(Team.objects.filter(Q(managers=user) | Q(members=user)).distinct().order_by("name"))
+        reps = User.objects.filter(
+            Q(pk=user.pk) | Q(teams__in=teams) | Q(managed_teams__in=teams), is_active=True
+        ).distinct()
+    else:
+        teams, reps = [], User.objects.filter(pk=user.pk)
+    return list(reps.order_by("first_name", "last_name", "username")), teams
+
+
+def _targets(period: Period, users: list[User], teams: list[Team]) -> dict[tuple[str, int], Decimal]:
+    """Target per ("user" | "team", id): the period's own target, else the sum of its months'."""
+    rows = SalesTarget.objects.filter(
+        Q(user__in=users) | Q(team__in=teams), period_start__gte=period.start, period_start__lte=period.end
+    ).values_list("user_id", "team_id", "period_type", "period_start", "amount")
+    exact: dict[tuple[str, int], Decimal] = {}
+    months: dict[tuple[str, int], Decimal] = {}
+    for user_id, team_id, period_type, start, amount in rows:
+        key = ("user", user_id) if user_id else ("team", team_id)
+        if period_type == period.kind and start == period.start:
+            exact[key] = amount
+        elif period_type == SalesTarget.PeriodType.MONTH:
+            months[key] = months.get(key, Decimal(0)) + amount
+    return {**months, **exact}
+
+
+def target_comparison(user, period: Period) -> list[TargetRow]:
+    """Per visible seller, then per team: target, won value (closed in the period, won stages) and
+    weighted open pipeline (expected to close in the period), from deals `user` may see."""
+    reps, teams = _reps_for(user)
+    targets = _targets(period, reps, teams)
+    deals = access.visible_to(Deal.objects.all(), user).filter(owner__in=reps, value__isnull=False)
+    won = dict(
+        deals.filter(stage__kind=Stage.Kind.WON, closed_on__range=(period.start, period.end))
+        .values_list("owner_id")
+        .annotate(total=Sum("value"))
+        .values_list("owner_id", "total")
+    )
+    weighted_value = ExpressionWrapper(
+        F("value") * Coalesce("probability", "stage__default_probability") / Value(Decimal(100)),
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    weighted = dict(
+        deals.filter(stage__kind=Stage.Kind.OPEN, expected_close_date__range=(period.start, period.end))
+        .values_list("owner_id")
+        .annotate(total=Sum(weighted_value))
+        .values_list("owner_id", "total")
+    )
+    rows = [
+        TargetRow(
+            name=rep.get_full_name() or rep.username,
+            user=rep,
+            target=targets.get(("user", rep.pk)),
+            won=won.get(rep.pk) or Decimal(0),
+            weighted=(weighted.get(rep.pk) or Decimal(0)).quantize(CENT),
+        )
+        for rep in reps
+    ]
+    if teams:
+        rows += _team_rows(teams, rows, targets)
+    return rows
+
+
+def _team_rows(teams: list[Team], rep_rows: list[TargetRow], targets) -> list[TargetRow]:
+    by_user = {row.user.pk: row for row in rep_rows if row.user}
+    memberships = Team.objects.filter(pk__in=[team.pk for team in teams]).values_list("pk", "members")
+    members: dict[int, set[int]] = {team.pk: set() for team in teams}
+    for team_id, user_id in memberships:
+        if user_id in by_user:
+            members[team_id].add(user_id)
+    return [
+        TargetRow(
+            name=team.name,
+            team=team,
+            target=targets.get(("team", team.pk)),
+            won=sum((by_user[pk].won for pk in members[team.pk]), Decimal(0)),
+            weighted=sum((by_user[pk].weighted for pk in members[team.pk]), Decimal(0)),
+        )
+        for team in teams
+    ]

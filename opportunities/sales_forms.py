@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opportunities.sales_models import Product, SalesTarget
+
+
+class DealLineForm(forms.Form):
+    """A deal line: a product (its price is the default) or a description, and the figures."""
+
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.filter(is_active=True).select_related("category"),
+        required=False,
+        error_messages={"invalid_choice": _("That product does not exist or is no longer sold.")},
+    )
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        initial=1,
+        error_messages={"min_value": _("The quantity must be more than zero.")},
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("Leave empty to use the product's price."),
+        error_messages={"min_value": _("The price cannot be negative.")},
+    )
+    discount = forms.DecimalField(
+        label=_("Discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        error_messages={
+            "min_value": _("The discount cannot be negative."),
+            "max_value": _("The discount cannot be more than 100 percent."),
+        },
+    )
+    update_deal_value = forms.BooleanField(
+        label=_("Set the deal's value to the lines' total"), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            if not cleaned.get("product") and not cleaned.get("description", "").strip():
+                raise forms.ValidationError(_("Choose a product or describe the line."))
+            if not cleaned.get("product") and cleaned.get("unit_price") is None:
+                raise forms.ValidationError(_("Enter a unit price for a line without a product."))
+        return cleaned
+
+    def values(self) -> dict:
+        cleaned = self.cleaned_data
+        return {
+            "product": cleaned["product"],
+            "description": cleaned["description"].strip(),
+            "quantity": cleaned["quantity"],
+            "unit_price": cleaned["unit_price"],
+            "discount": cleaned["discount"] if cleaned["discount"] is not None else Decimal(0),
+        }
+
+
+class TargetPeriodForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Period"), choices=SalesTarget.PeriodType.choices, initial=SalesTarget.PeriodType.MONTH
+    )
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Enter a month as YYYY-MM.")},
+    )
