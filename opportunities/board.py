@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy
 from contacts.models import Company
 from crm import access
 from crm.exports import Column as ExportColumn
-from crm.models import Team, User
+from crm.models import Role, Team, User
 from opportunities.models import Deal, Pipeline, Stage
 
 CARDS_PER_COLUMN = 50
@@ -166,13 +166,18 @@ class Board:
 
 
 def owner_choices(user) -> QuerySet:
-    """The users whose deals `user` may see: everyone for roles that see everything, otherwise
-    the owners of the deals they see (for a manager: their teams' people), and themselves."""
+    """The people whose deals `user` may see: everyone for roles that see everything, a
+    manager's teams' members and managers, otherwise only the user (own and unassigned deals).
+
+    This follows crm.access without scanning the deals (owners of the visible deals would cost
+    a pass over all of them on every board)."""
     users = User.objects.filter(is_active=True)
     if access.visibility_scope(user) is None:
         return users
-    owners = Deal.objects.visible_to(user).filter(owner__isnull=False).values("owner_id")
-    return users.filter(Q(pk=user.pk) | Q(pk__in=owners))
+    if user.role == Role.MANAGER:
+        teams = team_choices(user).values("pk")
+        return users.filter(Q(pk=user.pk) | Q(teams__in=teams) | Q(managed_teams__in=teams)).distinct()
+    return users.filter(pk=user.pk)
 
 
 def team_choices(user) -> QuerySet:

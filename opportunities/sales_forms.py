@@ -9,6 +9,16 @@ from opportunities.sales_models import Product, SalesTarget
 class DealLineForm(forms.Form):
     """A deal line: a product (its price is the default) or a description, and the figures."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
     product = forms.ModelChoiceField(
         label=_("Product"),
         queryset=Product.objects.filter(is_active=True).select_related("category"),

@@ -196,11 +196,9 @@ def test_a_manager_sees_their_teams_deals(classic, personas, manager):
     assert {card.name for card in column(built, "Quotation").cards} == {"manager", "rep", "restricted"}
 
 
-def test_the_owner_filter_offers_only_people_whose_deals_one_may_see(classic, personas):
-    classic_deal(classic, "Quotation", owner=personas.rep)
-    classic_deal(classic, "Quotation", owner=personas.rep_other_team)
-    classic_deal(classic, "Quotation", owner=personas.admin, team=personas.north)
-    assert set(board.owner_choices(personas.manager)) == {personas.manager, personas.rep, personas.admin}
+def test_the_owner_filter_offers_only_people_whose_deals_one_may_see(classic, personas, reps_see_only_own):
+    assert set(board.owner_choices(personas.manager)) == {personas.manager, personas.rep, personas.restricted}
+    assert set(board.owner_choices(personas.rep)) == {personas.rep}
     assert set(board.owner_choices(personas.restricted)) == {personas.restricted}
     assert personas.rep_other_team in set(board.owner_choices(personas.admin))
     assert set(board.team_choices(personas.manager)) == {personas.north}
