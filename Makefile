@@ -1,4 +1,4 @@
-.PHONY: run test lint fmt migrations-check seed bench
+.PHONY: run test lint fmt migrations-check seed bench bench-board
 
 run:            ## start the CRM (web + Celery worker + beat) at http://127.0.0.1:8000
 	./scripts/run.sh
@@ -19,6 +19,9 @@ migrations-check:
 
 bench:          ## seed 100k companies + 300k people in a throwaway database and time the lists and search
 	./scripts/bench.sh
+
+bench-board:    ## seed 10,000 open + 20,000 closed deals and time the board and a stage move
+	./scripts/bench_board.sh
 
 seed:
 	.venv/bin/python -m crm.embedded -- .venv/bin/python manage.py seed_demo

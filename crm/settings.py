@@ -262,6 +262,9 @@ LOGGING = {
 }
 
 CRM_PAGE_SIZE = 50
+# Where batch text messages go: crm.sms.LogBackend (default, writes them to the log),
+# crm.sms.ConsoleBackend, or a provider's backend class.
+CRM_SMS_BACKEND = env("CRM_SMS_BACKEND", default="crm.sms.LogBackend")
 # Documents attached to records: size limit and allowed types (see contacts/documents.py).
 CRM_DOCUMENT_MAX_BYTES = env.int("CRM_DOCUMENT_MAX_MB", default=20) * 1024 * 1024
 CRM_DOCUMENT_ALLOWED_EXTENSIONS = env.list(

@@ -315,13 +315,13 @@ def _add_urls(cards: list[Deal]) -> None:
 
 def _mark_movable(user, cards: list[Deal]) -> None:
     """Set `movable` on each card: whether the user may change the deal (one query at most)."""
-    if not user.has_perm("opportunities.change_deal"):
-        editable: set[int] = set()
-    elif access.edit_scope(user) is None:
+    scope = access.edit_scope(user) if user.has_perm("opportunities.change_deal") else access.NOTHING
+    editable: set[int] = set()
+    if scope is None:
         editable = {card.pk for card in cards}
-    else:
+    elif cards and scope != access.NOTHING:
         ids = [card.pk for card in cards]
-        editable = set(Deal.objects.editable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
+        editable = set(Deal.objects.filter(scope, pk__in=ids).values_list("pk", flat=True))
     for card in cards:
         card.movable = card.pk in editable
 
@@ -396,7 +396,9 @@ def _export_weighted(deal: Deal) -> Decimal | None:
 
 
 def export_deals(*, user, query: BoardQuery) -> QuerySet:
-    """The deals of the board's export, column by column, with what the export columns read."""
+    """The deals of the board's export (every deal the board counts, not only the cards shown),
+    column by column, with what the export columns read. Unprocessed companies are companies,
+    not deals: the company list exports them."""
     return (
         board_deals(user=user, query=query)
         .select_related("stage", "company", "primary_contact", "owner", "team")

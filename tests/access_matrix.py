@@ -116,6 +116,10 @@ ROUTES: dict[str, str | ObjectRoute] = {
         "order", "view", "opportunities.view_salesorder", through_parent=True, parent_attr="deal"
     ),
     "opportunities:targets": SIGNED_IN,
+    # opportunities: the sales board
+    "opportunities:board": ListRoute("opportunities.view_deal"),
+    "opportunities:board_export": ListRoute("opportunities.export_deal", {"file_format": "csv"}),
+    "opportunities:board_message": ListRoute("opportunities.change_deal"),
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself).

@@ -168,6 +168,27 @@ def test_a_card_dragged_to_a_stage_whose_rules_are_not_met_asks_for_what_is_miss
     assert Deal.objects.get(pk=deal.pk).confirmations.count() == 3
 
 
+def test_a_card_dropped_on_a_stage_of_another_pipeline_is_refused_and_snaps_back(page, log_in, rep):
+    pipeline, stages = stages_of("Classic")
+    deal = DealFactory(
+        pipeline=pipeline, stage=stages["Quotation"], owner=rep, expected_close_date=datetime.date.today()
+    )
+    foreign = Pipeline.objects.get(name="Standard").stages.get(name="Offer")
+    log_in("rep")
+    page.goto(f"/deals/board/?pipeline={pipeline.pk}&period=any")
+    # A tampered page: the Negotiation column claims to be a stage of another pipeline.
+    negotiation = column(page, stages["Negotiation"]).get_by_test_id("column-cards")
+    negotiation.evaluate(f"element => element.dataset.stageId = '{foreign.pk}'")
+
+    card(page, deal).drag_to(negotiation)
+
+    expect(page.get_by_test_id("board-alert")).to_contain_text("That move is not possible")
+    expect(column(page, stages["Quotation"]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+    expect(column(page, stages["Negotiation"]).get_by_test_id("column-count")).to_have_text("0")
+    deal.refresh_from_db()
+    assert (deal.stage, deal.version) == (stages["Quotation"], 1)
+
+
 def test_the_board_scrolls_its_columns_sideways_on_a_phone(page, log_in, rep):
     pipeline, stages = stages_of("Classic")
     DealFactory(

@@ -43,3 +43,9 @@ def test_no_template_comment_leaks_into_the_page(client, rep):
     page = client.get(reverse("dashboard")).content.decode()
     assert "{#" not in page
     assert "{%" not in page
+
+
+def test_the_sales_board_highlights_its_own_menu_entry(client, rep):
+    client.force_login(rep)
+    page = client.get(reverse("opportunities:board")).content.decode()
+    assert 'aria-current="page">Sales board' in page
