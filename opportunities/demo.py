@@ -6,8 +6,8 @@ import random
 from decimal import Decimal
 
 from contacts.models import Company, Sector
-from opportunities import services
-from opportunities.models import Deal, Pipeline, Vertical, VolumeUnit
+from opportunities import sales, services
+from opportunities.models import Deal, Pipeline, Product, Vertical, VolumeUnit
 
 CONTENTS = ["Movie soundfiles in different languages", "Legal documents", "Personnel records", "Radio archive",
             "Parish registers", "Medical images", "Court recordings", "Newspaper microfilm"]  # fmt: skip
@@ -25,6 +25,7 @@ def demo_deals_ensure(*, users, count: int = 120) -> int:
     sectors, verticals = list(Sector.objects.all()), list(Vertical.objects.all())
     pipelines = list(Pipeline.objects.prefetch_related("stages__criteria"))
     today = datetime.date.today()
+    products = list(Product.objects.filter(is_active=True))
     for index in range(count - Deal.objects.count()):
         pipeline = pipelines[index % len(pipelines)]
         stages = list(pipeline.stages.all())
@@ -53,7 +54,38 @@ def demo_deals_ensure(*, users, count: int = 120) -> int:
         criteria = [
             criterion for s in stages if s.position <= stage.position for criterion in s.criteria.all()
         ]
-        services.deal_create(
-            actor=users["admin"], pipeline=pipeline, stage=stage, values=values, confirmed_criteria=criteria
+        lines = []
+        if index % 3 == 0 and products:
+            lines = random_numbers.sample(products, k=min(2, len(products)))
+        deal = services.deal_create(
+            actor=users["admin"],
+            pipeline=pipeline,
+            stage=stage if not lines or stage.kind == "open" else stages[0],
+            values=values,
+            confirmed_criteria=criteria,
         )
+        for product in lines:
+            sales.deal_line_add(
+                actor=users["admin"],
+                deal=deal,
+                values={
+                    "product": product,
+                    "quantity": random_numbers.choice([1, 2, 5]),
+                    "discount": Decimal(5),
+                    # A price list in another currency cannot be used as is.
+                    **({} if product.currency == deal.currency else {"unit_price": Decimal(25_000)}),
+                },
+            )
+        if lines and index % 6 == 0:
+            sales.quote_create(actor=users["admin"], deal=deal)
+        if lines and stage.kind != "open":
+            # Closed after its lines were set, so a won deal's order carries them.
+            deal.refresh_from_db()
+            services.deal_move_stage(
+                actor=users["admin"],
+                deal=deal,
+                stage=stage,
+                expected_version=deal.version,
+                confirmed_criteria=criteria,
+            )
     return Deal.objects.count()

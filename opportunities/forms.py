@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Company, Person
 from crm.custom_fields import CustomFieldsFormMixin
 from crm.forms import VersionedModelForm
+from crm.models import User
 from crm.widgets import AutocompleteSelect
 from opportunities import pipeline as gates
 from opportunities.models import Deal, Pipeline, Stage
@@ -34,7 +35,7 @@ class DealForm(CustomFieldsFormMixin, VersionedModelForm):
         fields = [
             "name", "company", "primary_contact", "value", "currency", "probability",
             "expected_close_date", "volume_amount", "volume_unit", "sector", "vertical", "business_unit",
-            "use_case", "business_case", "status_report", "description", "owner", "team",
+            "use_case", "business_case", "status_report", "description", "owner", "team", "colleagues",
         ]  # fmt: skip
         widgets = {
             "company": COMPANY_WIDGET,
@@ -49,6 +50,8 @@ class DealForm(CustomFieldsFormMixin, VersionedModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         _scope_relations(self, user)
+        self.fields["colleagues"].queryset = User.objects.filter(is_active=True)
+        self.fields["colleagues"].help_text = _("Colleagues working on the deal with its owner.")
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()

@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contacts.documents import documents_of
 from crm import access, custom_fields
 from crm.exceptions import StaleRecordError
 from crm.history import history_entries
@@ -37,6 +39,8 @@ def deal_detail(request, pk: int):
         "next_stage": next_stage,
         "next_missing": gates.missing_for_move(deal, next_stage) if next_stage else [],
         "history": history_entries(deal),
+        "documents": documents_of(deal),
+        "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
         "custom_values": custom_fields.display_values(deal, custom_fields.definitions_for(Deal)),
         "company_visible": deal.company_id is not None
         and access.visible_to(deal.company.__class__.objects.all(), request.user)

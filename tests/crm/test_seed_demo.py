@@ -18,6 +18,10 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
     assert Lead.objects.count() == 80
     assert Deal.objects.count() == 120
     assert set(Deal.objects.values_list("stage__kind", flat=True)) == {"open", "won", "lost"}
+    assert Deal.objects.filter(lines__isnull=False).distinct().count() >= 30
+    assert Deal.objects.filter(quotes__isnull=False).exists()
+    assert Deal.objects.filter(stage__kind="won", sales_order__isnull=False).exists()
+    assert not Deal.objects.filter(stage__kind="lost", lost_reason="").exists()
     for demo in DEMO_USERS:
         user = User.objects.get(username=demo.username)
         assert user.role == demo.role

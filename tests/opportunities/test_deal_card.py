@@ -1,0 +1,39 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from contacts.models import Document
+from tests.factories import DealFactory
+
+
+def upload(client, deal):
+    return client.post(
+        reverse("contacts:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
+        {"file": SimpleUploadedFile("offer.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")},
+    )
+
+
+def test_a_document_uploaded_to_a_deal_is_listed_on_its_card(client, rep, media_root):
+    deal = DealFactory(owner=rep)
+    client.force_login(rep)
+    assert upload(client, deal).status_code == 302
+    document = Document.objects.get()
+    assert document.record == deal
+    assert "offer.pdf" in client.get(deal.get_absolute_url()).content.decode()
+
+
+def test_a_rep_of_another_team_cannot_upload_to_a_deal_they_only_see(client, rep, rep_other_team, media_root):
+    deal = DealFactory(owner=rep)
+    client.force_login(rep_other_team)
+    assert upload(client, deal).status_code == 403
+    assert not Document.objects.exists()
+
+
+def test_colleagues_are_set_on_the_deal_form(client, rep, manager):
+    deal = DealFactory(owner=rep, name="Shared deal")
+    client.force_login(rep)
+    response = client.post(
+        reverse("opportunities:deal_update", args=[deal.pk]),
+        {"name": "Shared deal", "currency": "EUR", "owner": rep.pk, "colleagues": [manager.pk], "version": 1},
+    )
+    assert response.status_code == 302
+    assert list(deal.colleagues.all()) == [manager]
