@@ -3,7 +3,7 @@ from django.forms import modelform_factory
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Company, Person
+from contacts.models import BuyingInfluence, Company, Person
 from crm.custom_fields import CustomFieldsFormMixin
 from crm.forms import VersionedModelForm
 from crm.models import User
@@ -145,3 +145,16 @@ def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
     initial = {"stage": stage.pk, "version": deal.version}
     form = form_class(data, user=user, deal=deal, criteria=gates.criteria_of(missing), initial=initial)
     return form, missing
+
+
+class DealContactForm(forms.Form):
+    """A person involved in the deal and their buying-influence role."""
+
+    person = forms.ModelChoiceField(queryset=Person.objects.none(), label=_("Person"), widget=PERSON_WIDGET)
+    role = forms.ModelChoiceField(
+        queryset=BuyingInfluence.objects.filter(is_active=True), required=False, label=_("Role")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.visible_to(user)

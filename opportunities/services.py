@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm.services import audit_record, record_create, record_delete, record_update
 from opportunities import pipeline as gates
-from opportunities.models import CriterionConfirmation, Deal, Pipeline, Stage, StageCriterion
+from opportunities.models import CriterionConfirmation, Deal, DealContact, Pipeline, Stage, StageCriterion
 
 DEAL_FIELDS = frozenset(
     {
@@ -150,3 +150,33 @@ def _order_if_won(*, actor, deal: Deal) -> None:
 
 def deal_delete(*, actor, deal: Deal) -> None:
     record_delete(actor=actor, instance=deal)
+
+
+@transaction.atomic
+def deal_contact_add(*, actor, deal: Deal, person, role=None) -> DealContact:
+    """Involve a person the actor can see in the deal, with their role in the buying decision."""
+    from contacts.models import Person
+
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("Choose a person you can see.")})
+    deal_contact, created = DealContact.objects.update_or_create(
+        deal=deal, person=person, defaults={"role": role}
+    )
+    audit_record(
+        actor=actor,
+        verb="add contact" if created else "change contact role",
+        instance=deal,
+        changes={"person": person.pk, "role": role.pk if role else None},
+    )
+    return deal_contact
+
+
+@transaction.atomic
+def deal_contact_remove(*, actor, deal_contact: DealContact) -> None:
+    audit_record(
+        actor=actor,
+        verb="remove contact",
+        instance=deal_contact.deal,
+        changes={"person": deal_contact.person_id},
+    )
+    deal_contact.delete()

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.deal_update, name="deal_update"),
     path("<int:pk>/stage/", views.deal_move_stage, name="deal_move_stage"),
     path("<int:pk>/delete/", views.deal_delete, name="deal_delete"),
+    path("<int:pk>/contacts/add/", views.deal_contact_add, name="deal_contact_add"),
+    path("<int:pk>/contacts/<int:contact_pk>/remove/", views.deal_contact_remove, name="deal_contact_remove"),
     path("", include("opportunities.board_urls")),
     path("", include("opportunities.sales_urls")),
 ]

@@ -14,8 +14,8 @@ from crm.record_views import create_flow, delete_flow, update_flow
 from opportunities import pipeline as gates
 from opportunities import sales_views, selectors, services
 from opportunities.filters import DealFilter
-from opportunities.forms import DealForm, NewDealForm, stage_move_form
-from opportunities.models import Deal, Stage
+from opportunities.forms import DealContactForm, DealForm, NewDealForm, stage_move_form
+from opportunities.models import Deal, DealContact, Stage
 
 
 def deal_list(request):
@@ -40,6 +40,8 @@ def deal_detail(request, pk: int):
         "next_missing": gates.missing_for_move(deal, next_stage) if next_stage else [],
         "history": history_entries(deal),
         "documents": documents_of(deal),
+        "deal_contacts": deal.deal_contacts.select_related("person", "role"),
+        "contact_form": DealContactForm(user=request.user) if can_edit else None,
         "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
         "custom_values": custom_fields.display_values(deal, custom_fields.definitions_for(Deal)),
         "company_visible": deal.company_id is not None
@@ -146,3 +148,31 @@ def deal_delete(request, pk: int):
         delete=lambda: services.deal_delete(actor=request.user, deal=deal),
         redirect_to="opportunities:deal_list",
     )
+
+
+@require_POST
+def deal_contact_add(request, pk: int):
+    access.require_permission(request.user, "opportunities.change_deal")
+    deal = access.get_editable_or_404(Deal, request.user, pk=pk)
+    form = DealContactForm(request.POST, user=request.user)
+    if form.is_valid():
+        services.deal_contact_add(
+            actor=request.user, deal=deal, person=form.cleaned_data["person"], role=form.cleaned_data["role"]
+        )
+        messages.success(
+            request, _("%(person)s added to the deal.") % {"person": form.cleaned_data["person"]}
+        )
+    else:
+        errors = "; ".join(str(error) for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, _("The contact was not added: %(errors)s") % {"errors": errors})
+    return redirect(deal)
+
+
+@require_POST
+def deal_contact_remove(request, pk: int, contact_pk: int):
+    access.require_permission(request.user, "opportunities.change_deal")
+    deal = access.get_editable_or_404(Deal, request.user, pk=pk)
+    deal_contact = get_object_or_404(DealContact, pk=contact_pk, deal=deal)
+    services.deal_contact_remove(actor=request.user, deal_contact=deal_contact)
+    messages.success(request, _("%(person)s removed from the deal.") % {"person": deal_contact.person})
+    return redirect(deal)

@@ -116,6 +116,10 @@ ROUTES: dict[str, str | ObjectRoute] = {
         "order", "view", "opportunities.view_salesorder", through_parent=True, parent_attr="deal"
     ),
     "opportunities:targets": SIGNED_IN,
+    "opportunities:deal_contact_add": ObjectRoute("deal", "edit", "opportunities.change_deal", method="POST"),
+    "opportunities:deal_contact_remove": ObjectRoute(
+        "deal", "edit", "opportunities.change_deal", extra_kwargs={"contact_pk": 999999}, method="POST"
+    ),
     # opportunities: the sales board
     "opportunities:board": ListRoute("opportunities.view_deal"),
     "opportunities:board_export": ListRoute("opportunities.export_deal", {"file_format": "csv"}),

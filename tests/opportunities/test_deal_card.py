@@ -37,3 +37,48 @@ def test_colleagues_are_set_on_the_deal_form(client, rep, manager):
     )
     assert response.status_code == 302
     assert list(deal.colleagues.all()) == [manager]
+
+
+def test_a_contact_is_added_with_a_role_and_removed(client, rep):
+    from contacts.models import BuyingInfluence
+    from opportunities.models import DealContact
+    from tests.factories import PersonFactory
+
+    deal = DealFactory(owner=rep)
+    person = PersonFactory(owner=rep)
+    coach = BuyingInfluence.objects.get(name="Coach")
+    client.force_login(rep)
+    client.post(
+        reverse("opportunities:deal_contact_add", args=[deal.pk]), {"person": person.pk, "role": coach.pk}
+    )
+    deal_contact = DealContact.objects.get(deal=deal)
+    assert (deal_contact.person, deal_contact.role) == (person, coach)
+    assert "Coach" in client.get(deal.get_absolute_url()).content.decode()
+    client.post(reverse("opportunities:deal_contact_remove", args=[deal.pk, deal_contact.pk]))
+    assert not DealContact.objects.exists()
+
+
+def test_a_person_the_user_cannot_see_is_not_added(client, restricted, rep):
+    from opportunities.models import DealContact
+    from tests.factories import PersonFactory
+
+    deal = DealFactory(owner=restricted)
+    hidden = PersonFactory(owner=rep)
+    client.force_login(restricted)
+    response = client.post(
+        reverse("opportunities:deal_contact_add", args=[deal.pk]), {"person": hidden.pk}, follow=True
+    )
+    assert "The contact was not added" in response.content.decode()
+    assert not DealContact.objects.exists()
+
+
+def test_a_contact_of_another_deal_cannot_be_removed_through_this_one(client, rep):
+    from opportunities.models import DealContact
+    from tests.factories import PersonFactory
+
+    mine, other = DealFactory(owner=rep), DealFactory(owner=rep)
+    other_contact = DealContact.objects.create(deal=other, person=PersonFactory(owner=rep))
+    client.force_login(rep)
+    response = client.post(reverse("opportunities:deal_contact_remove", args=[mine.pk, other_contact.pk]))
+    assert response.status_code == 404
+    assert DealContact.objects.filter(pk=other_contact.pk).exists()
