@@ -29,6 +29,13 @@ from crm.models import OrganisationSettings, Role, Team, User
 NOTHING = Q(pk__in=[])
 
 
+def _reps_see_only_their_own(user) -> bool:
+    """The org-wide setting, read once per user object (request.user lives for one request)."""
+    if not hasattr(user, "_reps_see_only_their_own"):
+        user._reps_see_only_their_own = OrganisationSettings.load().reps_see_only_own_customers
+    return user._reps_see_only_their_own
+
+
 def _their_teams(user: User) -> models.QuerySet:
     return Team.objects.filter(Q(members=user) | Q(managers=user)).values("pk")
 
@@ -54,7 +61,7 @@ def visibility_scope(user, *, prefix: str = "") -> Q | None:
     if role == Role.MANAGER:
         return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
     if role == Role.SALES_REP:
-        if OrganisationSettings.load().reps_see_only_own_customers:
+        if _reps_see_only_their_own(user):
             return _own_or_unassigned(user, prefix)
         return None
     return _own_or_unassigned(user, prefix)
@@ -66,7 +73,7 @@ def edit_scope(user, *, prefix: str = "") -> Q | None:
         return NOTHING
     role = user.role
     if role == Role.SALES_REP:
-        if OrganisationSettings.load().reps_see_only_own_customers:
+        if _reps_see_only_their_own(user):
             return _own_or_unassigned(user, prefix)
         return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
     return visibility_scope(user, prefix=prefix)
