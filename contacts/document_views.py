@@ -23,7 +23,7 @@ def documents_panel_context(record: models.Model, *, can_edit: bool) -> dict:
     """What contacts/partials/documents.html needs, for a detail view that shows `record`."""
     return {
         "record": record,
-        "documents": documents.documents_of(record),
+        "documents": documents.documents_panel(record),
         "can_edit": can_edit,
         "upload_url": reverse(
             "contacts:document_upload", kwargs={"model_name": record._meta.model_name, "pk": record.pk}

@@ -41,6 +41,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from contacts.models import Company, Document, Person
+from crm.pagination import Capped, capped
 from crm.services import audit_record
 
 MIB = 1024 * 1024
@@ -367,6 +368,11 @@ def document_delete(*, actor, document: Document) -> None:
     # Removing the file earlier would leave a row without its file if the transaction rolled back.
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
+
+
+def documents_panel(record: models.Model) -> Capped:
+    """The newest documents of `record` for its card, capped."""
+    return capped(documents_of(record).order_by("-uploaded_at", "-pk"))
 
 
 def documents_of(record: models.Model) -> models.QuerySet:

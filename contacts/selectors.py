@@ -1,6 +1,7 @@
 """Reads of companies and people, always starting from what the user may see."""
 
 from contacts.models import Company, Person
+from crm.pagination import Capped, capped
 
 COMPANY_LOOKUPS = [
     "owner",
@@ -28,8 +29,8 @@ def company_card(*, user):
     return Company.objects.visible_to(user).select_related(*COMPANY_LOOKUPS).prefetch_related("categories")
 
 
-def people_of_company(*, user, company: Company, limit: int = 200):
-    return Person.objects.visible_to(user).filter(company=company).select_related("owner")[:limit]
+def people_of_company(*, user, company: Company) -> Capped:
+    return capped(Person.objects.visible_to(user).filter(company=company).select_related("owner"))
 
 
 def person_list(*, user):

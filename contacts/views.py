@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import exports, matching, selectors, services
-from contacts.documents import documents_of
+from contacts.documents import documents_panel
 from contacts.filters import CompanyFilter, PersonFilter
 from contacts.forms import CompanyForm, MergeForm, PersonForm
 from contacts.models import Company, Person
@@ -77,7 +77,7 @@ def company_detail(request, pk: int):
         "deals": company.deals.visible_to(request.user)
         .select_related("stage", "owner")
         .order_by("stage__kind", "expected_close_date")[:50],
-        "documents": documents_of(company),
+        "documents": documents_panel(company),
         "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "company", "pk": company.pk}),
         "history": history_entries(company),
         "custom_values": custom_fields.display_values(company, custom_fields.definitions_for(Company)),
@@ -235,7 +235,7 @@ def person_detail(request, pk: int):
         "company_visible": person.company_id is not None
         and Company.objects.visible_to(request.user).filter(pk=person.company_id).exists(),
         "leads": person.leads.visible_to(request.user).order_by("-converted_at")[:20],
-        "documents": documents_of(person),
+        "documents": documents_panel(person),
         "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "person", "pk": person.pk}),
         "history": history_entries(person),
         "custom_values": custom_fields.display_values(person, custom_fields.definitions_for(Person)),

@@ -3,7 +3,7 @@
 A cell that starts with = + - @ or a tab / carriage return is read by Excel and LibreOffice as a
 formula (CSV injection); such text gets a leading apostrophe in CSV. In XLSX every text is
 written as a string cell, which is shown, never evaluated, so values round-trip unchanged.
-Rows are read in chunks; CSV is streamed, XLSX uses openpyxl's write-only mode.
+Rows are read in chunks by id; CSV is streamed, XLSX uses openpyxl's write-only mode.
 """
 
 from __future__ import annotations
@@ -48,10 +48,25 @@ def _cell(value):
     return str(value)
 
 
-def rows(queryset, columns: list[Column]) -> Iterable[list]:
+def records(queryset) -> Iterable:
+    """The records of `queryset` in its (stable) order, read CHUNK at a time.
+
+    The ordered ids come first (one narrow query), then each chunk by id with the queryset's joins.
+    Memory stays bounded without a server-side cursor, which the settings turn off (see
+    DISABLE_SERVER_SIDE_CURSORS there), and every chunk is a short query a pooler can route."""
     from crm.pagination import stable
 
-    for record in stable(queryset)[:MAX_ROWS].iterator(chunk_size=CHUNK):
+    ordered = stable(queryset)
+    ids = list(ordered.values_list("pk", flat=True)[:MAX_ROWS])
+    unordered = ordered.order_by()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        by_pk = {record.pk: record for record in unordered.filter(pk__in=chunk)}
+        yield from (by_pk[pk] for pk in chunk if pk in by_pk)
+
+
+def rows(queryset, columns: list[Column]) -> Iterable[list]:
+    for record in records(queryset):
         yield [_cell(column.value(record)) for column in columns]
 
 

@@ -81,3 +81,29 @@ def paginate(
         total_is_capped=total > count_cap,
         has_next=has_next,
     )
+
+
+CARD_PANEL_LIMIT = 50
+
+
+@dataclass
+class Capped:
+    """The first `limit` rows of a card's panel, and whether there are more: a card shows a fixed
+    number of rows however many records hang on it (the lists page through the rest)."""
+
+    items: list
+    has_more: bool
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def capped(queryset: models.QuerySet, limit: int = CARD_PANEL_LIMIT) -> Capped:
+    rows = list(queryset[: limit + 1])
+    return Capped(rows[:limit], len(rows) > limit)

@@ -115,6 +115,11 @@ if not _database.get("HOST") and "host" in _database.get("OPTIONS", {}):
     _database["HOST"] = _database["OPTIONS"].pop("host")  # a Unix socket directory
 _database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 _database["CONN_HEALTH_CHECKS"] = True
+# No server-side cursors. Django opens one (DECLARE, FETCH…, CLOSE: 3–4 round trips) for every
+# QuerySet.iterator(), and form choice lists use iterator(); the pages read small, capped results,
+# for which one plain query is cheaper. Transaction-pooling PgBouncer also requires this setting.
+# Exports, the one place that reads many rows, page through them by id (crm.exports.records).
+_database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

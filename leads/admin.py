@@ -24,5 +24,5 @@ class LeadAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["status", "source", "business_unit", "grade", "team"]
     search_fields = ["first_name", "last_name", "company_name", "email"]
     list_select_related = ["source", "owner"]
-    autocomplete_fields = ["owner", "converted_company", "converted_person"]
+    autocomplete_fields = ["owner", "converted_company", "converted_person", "converted_deal"]
     readonly_fields = ["version", "created_at", "updated_at", "converted_at", "converted_by"]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contacts.documents import documents_of
+from contacts.documents import documents_panel
 from crm import access, custom_fields
 from crm.exceptions import StaleRecordError
 from crm.history import history_entries
@@ -39,7 +39,7 @@ def deal_detail(request, pk: int):
         "next_stage": next_stage,
         "next_missing": gates.missing_for_move(deal, next_stage) if next_stage else [],
         "history": history_entries(deal),
-        "documents": documents_of(deal),
+        "documents": documents_panel(deal),
         "deal_contacts": deal.deal_contacts.select_related("person", "role"),
         "contact_form": DealContactForm(user=request.user) if can_edit else None,
         "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),

@@ -203,3 +203,38 @@ def object_route_mismatches(client, name: str, route: ObjectRoute, users, record
                 )
         client.logout()
     return mismatches
+
+
+def get_route_urls(
+    records: dict, *, query_variants: dict[str, list[str]] | None = None
+) -> list[tuple[str, str]]:
+    """(label, url) of every GET route of the project, outside Django admin, with `records[kind]`
+    as the record of each ObjectRoute; `query_variants` adds query strings per route name.
+
+    Built from the resolver, so a new route is walked as soon as it is classified (and the
+    matrix makes sure that it is). Routes that only answer POST are left out."""
+    urls = []
+    for name, pattern, _takes_parameters in iter_routes():
+        if name is None or pattern.startswith("admin/"):
+            continue
+        classification = ROUTES.get(name)
+        if classification is None:
+            raise AssertionError(f"{name} is not classified: see unclassified_routes()")
+        if classification == SIGNED_IN_POST:
+            continue
+        if name in TOKEN_ROUTES:
+            url = reverse(name, kwargs={"uidb64": "MQ", "token": "not-a-token"})
+        elif isinstance(classification, ObjectRoute):
+            if classification.method != "GET":
+                continue
+            url = route_url(name, classification, records[classification.record])
+        elif isinstance(classification, ListRoute):
+            if classification.method != "GET":
+                continue
+            url = reverse(name, kwargs=classification.kwargs)
+        else:
+            url = reverse(name)
+        urls.append((name, url))
+        for query in (query_variants or {}).get(name, []):
+            urls.append((f"{name}?{query}", f"{url}?{query}"))
+    return urls
