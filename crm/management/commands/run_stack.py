@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand
 from crm.demo import DEMO_PASSWORD, DEMO_USERS
 from crm.models import User
 
+GUNICORN_CONFIG = settings.BASE_DIR / "gunicorn.conf.py"
+
 
 class Command(BaseCommand):
     help = "Migrate, load demo data on first run, then run gunicorn + Celery worker + beat together."
@@ -34,8 +36,9 @@ class Command(BaseCommand):
         bin_dir = os.path.dirname(sys.executable)
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         commands = {
-            "web": [os.path.join(bin_dir, "gunicorn"), "crm.wsgi", "--bind", bind, "--workers", "3",
-                    "--access-logfile", "-"],
+            # Workers, threads, recycling, access log: gunicorn.conf.py, as in production.
+            "web": [os.path.join(bin_dir, "gunicorn"), "crm.wsgi", "--config", str(GUNICORN_CONFIG),
+                    "--bind", bind],
             "worker": [os.path.join(bin_dir, "celery"), "-A", "crm", "worker", "--loglevel", "INFO",
                        "--concurrency", "2"],
             "beat": [os.path.join(bin_dir, "celery"), "-A", "crm", "beat", "--loglevel", "INFO",
@@ -54,8 +57,8 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, stop)
         try:
             while not stopping:
                 exited = [name for name, process in processes.items() if process.poll() is not None]
