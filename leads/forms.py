@@ -54,7 +54,10 @@ class LeadConversionForm(forms.Form):
 
     create_deal = forms.BooleanField(label=_("Also create a deal"), required=False)
     deal_pipeline = forms.ModelChoiceField(
-        queryset=Pipeline.objects.filter(is_active=True), required=False, label=_("Deal pipeline")
+        queryset=Pipeline.objects.filter(is_active=True),
+        required=False,
+        label=_("Deal pipeline"),
+        help_text=_("Choosing a pipeline creates the deal in its first stage."),
     )
     deal_name = forms.CharField(
         max_length=200, required=False, label=_("Deal name"), help_text=_("Empty: the company's name.")
@@ -73,7 +76,11 @@ class LeadConversionForm(forms.Form):
             company_choices.append((NEW, _("Create a new company “%(name)s”") % {"name": lead.company_name}))
         company_choices += [(OTHER, _("Another existing company")), (NONE, _("No company"))]
         self.fields["company_choice"].choices = company_choices
-        self.fields["company_choice"].initial = company_choices[0][0]
+        # Pre-select an existing company only when it really matched (domain or name).
+        if candidates.companies:
+            self.fields["company_choice"].initial = str(candidates.companies[0].pk)
+        else:
+            self.fields["company_choice"].initial = NEW if lead.company_name else NONE
         person_choices = [
             (
                 str(person.pk),
@@ -113,7 +120,8 @@ class LeadConversionForm(forms.Form):
         person = {OTHER: self.cleaned_data.get("other_person"), NEW: None}.get(
             person_choice, self.candidate_people.get(person_choice)
         )
-        create_deal = self.cleaned_data.get("create_deal")
+        # A chosen pipeline means a deal, ticked or not.
+        create_deal = self.cleaned_data.get("create_deal") or self.cleaned_data.get("deal_pipeline")
         return {
             "company": company,
             "create_company": company_choice == NEW,

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -83,14 +84,45 @@ def lead_convert(request, pk: int):
     candidates = services.lead_conversion_candidates(user=request.user, lead=lead)
     form = LeadConversionForm(request.POST or None, user=request.user, lead=lead, candidates=candidates)
     if request.method == "POST" and form.is_valid():
+        conversion = form.conversion()
         try:
-            person, company = services.lead_convert(actor=request.user, lead=lead, **form.conversion())
+            person, company = services.lead_convert(actor=request.user, lead=lead, **conversion)
         except services.LeadConversionError as error:
             form.add_error(None, error.message)
         else:
+            lead.refresh_from_db()
             messages.success(
                 request,
-                _("%(lead)s is now %(person)s.") % {"lead": lead.full_name, "person": person.full_name},
+                conversion_message(
+                    lead,
+                    person=person,
+                    company=company,
+                    person_created=conversion["person"] is None,
+                    company_created=conversion["create_company"],
+                ),
             )
-            return redirect(company or person)
+            return redirect(lead.converted_deal or company or person)
     return render(request, "leads/lead_convert.html", {"lead": lead, "form": form, "candidates": candidates})
+
+
+def conversion_message(lead, *, person, company, person_created: bool, company_created: bool) -> str:
+    """What the conversion made of the lead, each record linked."""
+
+    def link(record):
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), str(record))
+
+    parts = [
+        format_html(
+            _("person {link} created") if person_created else _("linked to person {link}"), link=link(person)
+        )
+    ]
+    if company is not None:
+        text = _("company {link} created") if company_created else _("linked to company {link}")
+        parts.append(format_html(text, link=link(company)))
+    if lead.converted_deal is not None:
+        parts.append(format_html(_("deal {link} created"), link=link(lead.converted_deal)))
+    return format_html(
+        _("Lead {lead} converted: {parts}."),
+        lead=lead.full_name,
+        parts=format_html_join(", ", "{}", ((part,) for part in parts)),
+    )
