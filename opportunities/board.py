@@ -40,6 +40,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -112,6 +113,14 @@ class BoardQuery:
     show_won: bool = True
     show_lost: bool = False
     show_unprocessed: bool = False
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the period holds today: open deals with no close date belong to it."""
+        return (self.start is None or self.start <= self.today) and (
+            self.end is None or self.today <= self.end
+        )
 
 
 @dataclass
@@ -231,6 +240,9 @@ def board_deals(*, user, query: BoardQuery, stages: list[Stage] | None = None) -
     if query.end is not None:
         expected &= Q(expected_close_date__lte=query.end)
         closed &= Q(closed_on__lte=query.end)
+    if query.is_current:
+        # An open deal nobody dated yet is still in the pipeline now (its card says "no date").
+        expected |= Q(stage_id__in=open_ids, expected_close_date__isnull=True)
     return deals.filter(expected | closed)
 
 

@@ -45,7 +45,7 @@ def classic_deal(classic, stage_name, **values):
 
 def quarter_query(classic, **options):
     start, end = board.period_range(board.PERIOD_QUARTER, today=TODAY)
-    return board.BoardQuery(pipeline=classic[0], start=start, end=end, **options)
+    return board.BoardQuery(pipeline=classic[0], start=start, end=end, today=TODAY, **options)
 
 
 def column(built, stage_name):
@@ -136,14 +136,35 @@ def test_the_period_uses_the_close_date_of_won_and_lost_deals_and_the_expected_o
         classic_deal(classic, "Quotation", name="open, closing this quarter"),
         classic_deal(classic, "Closed won", name="won this quarter", expected_close_date=LAST_YEAR),
         classic_deal(classic, "Closed lost", name="lost this quarter", expected_close_date=LAST_YEAR),
+        # Still in the pipeline now: the period that holds today shows it (marked "no date").
+        classic_deal(classic, "Quotation", name="open, no close date", expected_close_date=None),
     }
     classic_deal(classic, "Quotation", name="open, closing last year", expected_close_date=LAST_YEAR)
-    classic_deal(classic, "Quotation", name="open, no close date", expected_close_date=None)
     classic_deal(classic, "Closed won", name="won last year", closed_on=LAST_YEAR)
     query = quarter_query(classic, show_lost=True)
     assert set(board.board_deals(user=admin, query=query)) == shown
     anytime = board.BoardQuery(pipeline=classic[0], show_lost=True)
     assert board.board_deals(user=admin, query=anytime).count() == 6
+
+
+def test_an_undated_open_deal_shows_only_in_the_period_that_holds_today(classic, admin):
+    undated = classic_deal(classic, "Quotation", name="no date yet", expected_close_date=None)
+    last_year = board.period_range(board.PERIOD_QUARTER, today=LAST_YEAR)
+    past = board.BoardQuery(pipeline=classic[0], start=last_year[0], end=last_year[1], today=TODAY)
+    assert list(board.board_deals(user=admin, query=quarter_query(classic))) == [undated]
+    assert list(board.board_deals(user=admin, query=past)) == []
+    assert (
+        column(board.board_build(user=admin, query=quarter_query(classic)), "Quotation").figures[0].count == 1
+    )
+
+
+def test_the_default_board_shows_an_undated_deal_with_a_no_date_marker(client, classic, rep):
+    deal = classic_deal(classic, "Quotation", name="Undated deal", expected_close_date=None, owner=rep)
+    client.force_login(rep)
+    page = client.get(board_url(pipeline=classic[0].pk)).content.decode()
+    card = page[page.index(f'data-deal-id="{deal.pk}"') :]
+    card = card[: card.index("</article>")]
+    assert "Undated deal" in card and 'data-testid="no-date"' in card
 
 
 def test_the_board_shows_only_the_chosen_pipeline(classic, admin):
@@ -332,10 +353,10 @@ def test_the_board_query_count_does_not_grow_with_the_deals(
     client.force_login(manager)
     url = board_url(pipeline=classic[0].pk, period="any", unprocessed="on", won="on")
     client.get(url)
-    # session, user, role groups, permissions (2), then the filters' choices (pipelines, owners,
-    # teams), the stages, the cards, which cards may move, the figures, unprocessed companies
-    # and their capped count
-    with django_assert_num_queries(14):
+    # session, user with its role groups, permissions, then the filters' choices (pipelines,
+    # owners, teams), the stages, the cards, which cards may move, the figures, unprocessed
+    # companies and their capped count
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.context["board"].count == rows
 
