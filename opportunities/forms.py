@@ -92,20 +92,28 @@ class NewDealForm(DealForm):
 
 
 # What a rep fills in for each kind of missing item.
-MODEL_FIELDS_OF_REQUIREMENT = {"volume": ["volume_amount", "volume_unit"], "name": ["name"]}
+MODEL_FIELDS_OF_REQUIREMENT = {
+    "volume": ["volume_amount", "volume_unit"],
+    "value": ["value", "currency"],  # an amount means nothing without its currency
+    "name": ["name"],
+}
+# Sent by the form that asks for the missing items; a drop on the board or a stage button sends
+# only the stage and version, and then gets that form without errors on fields not typed in yet.
+FILLED_IN = "filled_in"
 CRITERION_PREFIX = "criterion_"
 
 
 class StageMoveBaseForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), widget=forms.HiddenInput)
+    filled_in = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
 
     def __init__(self, *args, user, deal: Deal, criteria, **kwargs):
         super().__init__(*args, instance=deal, **kwargs)
         _scope_relations(self, user)
         self.fields["stage"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
         for name, field in self.fields.items():
-            if name not in {"version", "stage"}:
+            if name not in {"version", "stage", FILLED_IN}:
                 field.required = True
         self.criteria = list(criteria)
         for criterion in self.criteria:
@@ -143,6 +151,10 @@ def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
         },
     )
     initial = {"stage": stage.pk, "version": deal.version}
+    if data is not None and missing and not data.get(FILLED_IN):
+        # Only the move was asked for: offer the form, without errors on what is not typed yet.
+        initial["version"] = data.get("version", deal.version)
+        data = None
     form = form_class(data, user=user, deal=deal, criteria=gates.criteria_of(missing), initial=initial)
     return form, missing
 

@@ -102,7 +102,9 @@ def deal_move_stage(request, pk: int):
     stage = get_object_or_404(Stage, pk=stage_id if stage_id.isdigit() else 0, pipeline_id=deal.pipeline_id)
     form, missing = stage_move_form(deal=deal, stage=stage, user=request.user, data=request.POST)
     status = 200
-    if form.is_valid():
+    if not form.is_bound:
+        status = 422  # the move waits for the missing items the form asks for
+    elif form.is_valid():
         try:
             moved = services.deal_move_stage(
                 actor=request.user,

@@ -216,11 +216,41 @@ def test_the_move_view_lists_missing_items_and_moves_once_they_are_filled_in(
         "company": qualified_values["company"].pk, "primary_contact": qualified_values["primary_contact"].pk,
         "expected_close_date": "2027-03-31", "value": "180000", "volume_amount": "200",
         "volume_unit": qualified_values["volume_unit"].pk, "sector": qualified_values["sector"].pk,
+        "currency": "SEK", "filled_in": "1",
     }  # fmt: skip
     moved = client.post(url, form_data)
     assert moved.status_code == 302
     deal.refresh_from_db()
     assert deal.stage == qualify
+    assert (deal.value, deal.currency) == (180000, "SEK")
+
+
+def test_a_drop_gets_the_form_of_missing_items_without_errors_on_untyped_fields(client, journey, rep):
+    deal = identify_deal(journey, rep, name="x")
+    client.force_login(rep)
+    url = reverse("opportunities:deal_move_stage", args=[deal.pk])
+    dropped = client.post(
+        url, {"stage": journey[1]["Qualify"].pk, "version": 1}, headers={"HX-Request": "true"}
+    )
+    page = dropped.content.decode()
+    assert dropped.status_code == 422
+    assert "Qualify needs an estimated value." in page  # the list of what is missing
+    assert "This field is required" not in page
+    assert 'name="value"' in page and 'name="currency"' in page  # the amount with its currency
+    assert 'name="filled_in"' in page
+
+
+def test_the_filled_in_form_shows_what_is_still_missing(client, journey, rep):
+    deal = identify_deal(journey, rep, name="x")
+    client.force_login(rep)
+    url = reverse("opportunities:deal_move_stage", args=[deal.pk])
+    response = client.post(
+        url, {"stage": journey[1]["Qualify"].pk, "version": 1, "filled_in": "1", "value": "5"}
+    )
+    assert response.status_code == 422
+    assert "This field is required" in response.content.decode()
+    deal.refresh_from_db()
+    assert (deal.stage.name, deal.value) == ("Identify", None)
 
 
 def test_the_move_view_refuses_a_stage_of_another_pipeline(client, journey, rep):
