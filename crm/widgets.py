@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 class AutocompleteSelect(forms.Select):
     """A picker over a table that can grow (companies, people, leads, deals): a <select> holding only
-    the chosen option(s), fetched by primary key, plus a search box whose matches come from `url`
+    the chosen option, fetched by primary key, plus a search box whose matches come from `url`
     (the visible records only, capped and ranked) with htmx.
 
     It never iterates its field's queryset: rendering costs one indexed query whatever the table's
@@ -52,4 +52,8 @@ class AutocompleteSelect(forms.Select):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["autocomplete_url"] = self.url
+        if not any(v not in (None, "") for v in context["widget"]["value"]):
+            # Nothing chosen: only the search box shows (static/js/autocomplete.js reveals the
+            # select with the matches), so an empty drop-down does not read as a second field.
+            context["widget"]["attrs"]["hidden"] = True
         return context

@@ -84,3 +84,10 @@ def test_exports_read_every_row_in_order_chunk_by_chunk(personas, monkeypatch):
         names = [company.name for company in exports.records(queryset)]
     assert names == [company.name for company in reversed(companies)]
     assert len(queries) == 1 + 3  # the ordered ids, then three chunks
+
+
+def test_an_empty_picker_is_one_search_box_and_a_chosen_one_shows_the_choice(restricted, many_companies):
+    empty = str(PickerForm(user=restricted)["company"])
+    chosen = str(PickerForm(initial={"company": many_companies[0].pk}, user=restricted)["company"])
+    assert "<select" in empty and " hidden" in empty.split("<select", 1)[1].split(">", 1)[0]
+    assert " hidden" not in chosen.split("<select", 1)[1].split(">", 1)[0]

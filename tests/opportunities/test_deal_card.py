@@ -82,3 +82,14 @@ def test_a_contact_of_another_deal_cannot_be_removed_through_this_one(client, re
     response = client.post(reverse("opportunities:deal_contact_remove", args=[mine.pk, other_contact.pk]))
     assert response.status_code == 404
     assert DealContact.objects.filter(pk=other_contact.pk).exists()
+
+
+def test_the_primary_contact_on_the_card_is_a_link_to_the_person(client, rep):
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(first_name="Greta", last_name="Lind", owner=rep)
+    deal = DealFactory(owner=rep, primary_contact=person)
+    client.force_login(rep)
+    page = client.get(deal.get_absolute_url()).content.decode()
+    details = page.split('data-testid="primary-contact"', 1)[1].split("</dd>", 1)[0]
+    assert f'<a href="{person.get_absolute_url()}">Greta Lind</a>' in details
