@@ -17,7 +17,7 @@ fmt:
 migrations-check:
 	.venv/bin/python -m crm.embedded --throwaway -- .venv/bin/python manage.py makemigrations --check --dry-run
 
-bench:          ## seed 100k companies + 300k people in a throwaway database and time the lists and search
+bench:          ## seed the bench data set once (var/bench) and time every GET route as an admin and a rep
 	./scripts/bench.sh
 
 bench-board:    ## seed 10,000 open + 20,000 closed deals and time the board and a stage move

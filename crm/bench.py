@@ -13,6 +13,7 @@ counts only.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Sequence
@@ -25,7 +26,12 @@ from django.test.utils import CaptureQueriesContext
 
 
 class PageNotAvailable(AssertionError):
-    """The measured URL did not answer 200 (not built yet, or broken)."""
+    """The measured URL did not answer 200 (not built yet, broken, or not permitted)."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, location: str = ""):
+        super().__init__(message)
+        self.status_code = status_code
+        self.location = location
 
 
 def allowed_host() -> str:
@@ -52,23 +58,35 @@ def _percentile(samples: Sequence[float], percent: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[percent - 1]
 
 
-def measure(client: Client, url: str, *, repeat: int = 20, warmup: int = 2) -> dict[str, Any]:
-    """GET `url` `warmup` times untimed (at least once), `repeat` times timed, then once more
-    untimed with its SQL captured.
+def measure(
+    client: Client,
+    url: str,
+    *,
+    repeat: int = 20,
+    warmup: int = 2,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """GET `url` (with `headers`, e.g. ``{"HX-Request": "true"}``) `warmup` times untimed (at
+    least once), `repeat` times timed, then once more untimed with its SQL captured. A streamed
+    answer (a CSV export, a file download) is read to its end inside the timing.
 
     Returns ``median_ms``, ``p95_ms``, ``max_ms`` of the timed requests, and of the last one
-    ``queries`` (how many), ``sql_ms`` (their time in the database, as the client saw it) and
-    ``sql`` (their text with parameters, for EXPLAIN). Raises PageNotAvailable unless every
-    answer is 200.
+    ``queries`` (how many), ``sql_ms`` (their time in the database, as the client saw it),
+    ``sql`` (their text with parameters, for EXPLAIN) and ``sql_times`` (ms of each). Raises
+    PageNotAvailable unless every answer is 200.
     """
     if repeat < 1:
         raise ValueError("repeat must be at least 1")
+
+    def get():
+        return _read(client.get(url, secure=True, headers=headers))
+
     for _ in range(max(warmup, 1)):
-        _check(client.get(url, secure=True), url)
+        _check(get(), url)
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
-        response = client.get(url, secure=True)
+        response = get()
         samples.append((time.perf_counter() - started) * 1000)
         _check(response, url)
     # One more, untimed, with the queries captured while everything is warm. Every request
@@ -76,7 +94,7 @@ def measure(client: Client, url: str, *, repeat: int = 20, warmup: int = 2) -> d
     # captured queries before anything else empties it again.
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, secure=True)
+        response = get()
     queries = list(captured.captured_queries)
     _check(response, url)
     return {
@@ -85,14 +103,56 @@ def measure(client: Client, url: str, *, repeat: int = 20, warmup: int = 2) -> d
         "p95_ms": _percentile(samples, 95),
         "max_ms": max(samples),
         "queries": len(queries),
-        "sql_ms": sum(float(query["time"]) for query in queries) * 1000,
+        "sql_ms": sum((float(query["time"]) for query in queries), 0.0) * 1000,
         "sql": [query["sql"] for query in queries],
+        "sql_times": [float(query["time"]) * 1000 for query in queries],
     }
+
+
+def _read(response):
+    """Read a streamed body to its end, as a browser would. The test client closes the response
+    (and its file) when the stream ends; closing it again here would also close the database
+    connection inside a test's transaction (request_finished)."""
+    if getattr(response, "streaming", False):
+        for _chunk in response.streaming_content:
+            pass
+    return response
 
 
 def _check(response, url: str) -> None:
     if response.status_code != 200:
-        raise PageNotAvailable(f"GET {url} answered {response.status_code}, not 200")
+        location = response.get("Location", "")
+        raise PageNotAvailable(
+            f"GET {url} answered {response.status_code}{f' → {location}' if location else ''}, not 200",
+            status_code=response.status_code,
+            location=location,
+        )
+
+
+def explain(sql: str) -> list[str]:
+    """The lines of ``EXPLAIN (ANALYZE, BUFFERS)`` of `sql`, a SELECT a measured page just ran
+    (captured with its parameters inlined)."""
+    with connection.cursor() as cursor:
+        cursor.cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def plan_summary(plan: list[str]) -> dict[str, Any]:
+    """What to read first in a plan: its top node, execution time, indexes and sequential scans."""
+    return {
+        "top": plan[0].strip() if plan else "",
+        "execution": next((line.strip() for line in plan if line.strip().startswith("Execution Time")), ""),
+        "indexes": sorted(
+            {
+                match
+                for line in plan
+                for match in re.findall(
+                    r"(?:Index(?: Only)? Scan|Bitmap Index Scan) (?:using|on) (\S+)", line
+                )
+            }
+        ),
+        "seq_scans": sorted({match for line in plan for match in re.findall(r"Seq Scan on (\S+)", line)}),
+    }
 
 
 def format_table(rows: Sequence[Sequence[Any]]) -> str:

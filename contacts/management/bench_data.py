@@ -1,9 +1,9 @@
-"""Generated companies and people for the benchmark (bench_contacts).
+"""Generated users, companies and people for the benchmarks (bench_seed, bench_board).
 
 Swedish, Hungarian, British and German words combined into realistic, varied records, from a
 fixed random seed so that every run seeds the same data. Rows are dicts by column (attname),
-ready for COPY, with ``search_text`` computed by the model's own ``search_words()`` exactly as
-``SearchableModel.save()`` does.
+ready for COPY (crm.bench_load), with ``search_text`` computed by the model's own
+``search_words()`` exactly as ``SearchableModel.save()`` does.
 """
 
 import random
@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import models
+from django.contrib.auth.models import Group
+from django.db import models, transaction
 from django.utils import timezone
 
 from contacts.models import (
@@ -29,9 +30,12 @@ from contacts.models import (
     Segment,
 )
 from contacts.search import normalise_for_search
-from crm.models import User
+from crm.bench_load import assign_ids
+from crm.models import Role, Team, User
 
 SEED = 20261123
+TEAM_NAMES = ("Nordic", "Central Europe", "UK & Ireland", "DACH", "Public sector")
+REP_COUNT = 50
 
 
 @dataclass(frozen=True)
@@ -389,14 +393,17 @@ class Generator:
             return values[name]
         return self.random.choice(list(values.values()))
 
-    def _phone(self, pattern: str) -> str:
+    def phone(self, pattern: str) -> str:
+        """A phone number in the locale's `pattern`."""
         pick = self.random.randint
         return pattern.format(a=pick(1, 9), b=pick(100, 999), c=pick(0, 99), d=pick(0, 99))
 
-    def _when(self, *, days: int):
+    def when(self, *, days: int):
+        """A moment within the last `days` days."""
         return self.now - timedelta(seconds=self.random.randint(0, days * 86400))
 
-    def _owner(self) -> tuple[int | None, int | None]:
+    def owner(self) -> tuple[int | None, int | None]:
+        """(owner id, team id): a random rep, filed under their team 60 % of the time; 10 % nobody's."""
         if self.random.random() < 0.1:
             return None, None
         owner = self.random.choice(self.reps)
@@ -420,13 +427,13 @@ class Generator:
         )
         words = [word for word in name.replace(",", " ").split() if ascii_slug(word)]
         domain = f"{'-'.join(ascii_slug(word) for word in words[:2])}.{locale.tld}"
-        owner_id, team_id = self._owner()
-        created_at = self._when(days=6 * 365)
+        owner_id, team_id = self.owner()
+        created_at = self.when(days=6 * 365)
         row = {
             "name": name,
             "email_domain": domain if self.random.random() < 0.9 else "",
             "website": f"https://www.{domain}/" if self.random.random() < 0.8 else "",
-            "phone": self._phone(locale.landline) if self.random.random() < 0.8 else "",
+            "phone": self.phone(locale.landline) if self.random.random() < 0.8 else "",
             "description": ""
             if self.random.random() < 0.9
             else f"Met at a trade show in {pick(locale.places)}.",
@@ -474,15 +481,15 @@ class Generator:
         elif company and self.random.random() < 0.8:
             owner_id, team_id = company["owner_id"], company["team_id"]
         else:
-            owner_id, team_id = self._owner()
+            owner_id, team_id = self.owner()
         consent_email = self.random.random() < 0.5
         consent_phone = self.random.random() < 0.3
-        created_at = self._when(days=5 * 365)
+        created_at = self.when(days=5 * 365)
         row = {
             "first_name": first_name,
             "last_name": last_name,
             "email": email,
-            "phone": self._phone(locale.mobile) if self.random.random() < 0.7 else "",
+            "phone": self.phone(locale.mobile) if self.random.random() < 0.7 else "",
             "title": pick(locale.titles) if self.random.random() < 0.7 else "",
             "company_id": company["id"] if company else None,
             "linkedin": (
@@ -498,8 +505,8 @@ class Generator:
             "response_mode_id": self._lookup(ResponseMode, none_share=0.7),
             "consent_email": consent_email,
             "consent_phone": consent_phone,
-            "consent_updated_at": self._when(days=700) if consent_email or consent_phone else None,
-            "last_touched_at": self._when(days=2 * 365),
+            "consent_updated_at": self.when(days=700) if consent_email or consent_phone else None,
+            "last_touched_at": self.when(days=2 * 365),
             "created_at": created_at,
             "updated_at": created_at + (self.now - created_at) * self.random.random(),
             "version": 1,
@@ -515,3 +522,79 @@ class Generator:
             )
         )
         return row
+
+
+def company_rows(generator: Generator, count: int) -> list[dict]:
+    """`count` companies with their ids already taken from the sequence."""
+    return assign_ids(Company, [generator.company() for _ in range(count)])
+
+
+def person_rows(generator: Generator, companies: list[dict], count: int) -> list[dict]:
+    """`count` people, 85 % of them at one of `companies`, with their ids already taken."""
+    choose, chance = generator.random.choice, generator.random.random
+    rows = [
+        generator.person(choose(companies) if companies and chance() < 0.85 else None) for _ in range(count)
+    ]
+    return assign_ids(Person, rows)
+
+
+def category_pairs(generator: Generator, companies: list[dict]) -> list[tuple[int, int]]:
+    """(company id, category id): none, one or two categories a company."""
+    categories = list(Company.categories.field.related_model.objects.values_list("id", flat=True))
+    if not categories:
+        return []
+    pick = generator.random.choice
+    return sorted(
+        {(row["id"], pick(categories)) for row in companies for _ in range(pick((0, 0, 0, 1, 1, 2)))}
+    )
+
+
+# Users -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seed_users() -> dict:
+    """50 sales reps (bench-rep-01…50) in five teams, a manager of the first team (bench-manager)
+    and an administrator (bench-admin), without passwords; those that exist are kept.
+
+    Returns {"reps": [...], "rep": the first rep, "manager": ..., "admin": ..., "teams": [...]}.
+    """
+    generator = random.Random(SEED)
+    groups = {role: Group.objects.get(name=role.value) for role in Role}
+    teams = [Team.objects.get_or_create(name=f"Bench {name}")[0] for name in TEAM_NAMES]
+
+    def user(username: str, role: Role, locale: Locale) -> User:
+        account, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": generator.choice(locale.first_names),
+                "last_name": generator.choice(locale.last_names),
+                "email": f"{username}@bench.example",
+            },
+        )
+        if created:
+            account.set_unusable_password()
+            account.save(update_fields=["password"])
+            account.groups.add(groups[role])
+        return account
+
+    locales = list(LOCALES.values())
+    reps = [
+        user(f"bench-rep-{number:02d}", Role.SALES_REP, locales[number % 4])
+        for number in range(1, REP_COUNT + 1)
+    ]
+    for index, rep in enumerate(reps):
+        teams[index % len(teams)].members.add(rep)
+    manager = user("bench-manager", Role.MANAGER, LOCALES["se"])
+    teams[0].managers.add(manager)
+    admin = user("bench-admin", Role.ADMINISTRATOR, LOCALES["en"])
+    return {"reps": reps, "rep": reps[0], "manager": manager, "admin": admin, "teams": teams}
+
+
+def team_of_reps() -> dict[int, int]:
+    """The bench team of every bench rep, by user id."""
+    team_of = {}
+    for team in Team.objects.filter(name__startswith="Bench ").prefetch_related("members"):
+        for member in team.members.all():
+            team_of[member.pk] = team.pk
+    return team_of

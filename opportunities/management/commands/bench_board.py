@@ -1,14 +1,14 @@
 """Seed deals at sales-board scale, then time the board and a stage move.
 
-Run it on a throwaway database (``scripts/bench_board.sh``): it adds the 50 sales reps of
-bench_contacts (five teams, a manager of the first, an administrator), companies with a
-contact each, and in the "Classic" pipeline 10,000 open deals over its four open stages plus
-20,000 closed ones (won and lost), and leaves them there.
+Run it on a throwaway database (``scripts/bench_board.sh``): it adds the bench users
+(``contacts.management.bench_data.seed_users``: 50 sales reps in five teams, a manager of the
+first, an administrator), companies with a contact each, and in the "Classic" pipeline 10,000
+open deals over its four open stages plus 20,000 closed ones (won and lost), and leaves them
+there.
 
-Rows are made in Python from a fixed random seed and loaded with PostgreSQL COPY;
-``search_text`` is computed by ``Deal.search_words()`` exactly as ``SearchableModel.save()``
-does. Open deals close between two months ago and nine months ahead, closed ones were closed
-over the last three years.
+Rows come from the shared generators (``opportunities.management.bench_deals``: open deals
+close between two months ago and nine months ahead, closed ones were closed over the last
+three years) and are loaded with PostgreSQL COPY (``crm.bench_load``).
 
 Measured in-process with crm.bench (the whole middleware stack, no HTTP server): the board
 "all reps, this quarter" for an Administrator and a Manager, the htmx refresh of its columns,
@@ -18,27 +18,23 @@ need nothing the deals lack).
 
 from __future__ import annotations
 
-import datetime
 import os
-import random
 import statistics
 import time
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.management.bench_data import SEED, Generator, search_text_of
-from contacts.management.commands.bench_contacts import Command as ContactsBench
-from contacts.management.commands.bench_contacts import allocate_ids, copy_rows
+from contacts.management.bench_data import Generator, company_rows, seed_users, team_of_reps
 from contacts.models import Company, Person
 from crm import bench
-from crm.models import Team
+from crm.bench_load import LoadReport, assign_ids, vacuum_analyse
 from opportunities.board import PERIOD_QUARTER, period_range
+from opportunities.management.bench_deals import DealGenerator, pipeline_plans
 from opportunities.models import Deal, Pipeline, Stage
 
 REFUSE_FROM_DEALS = 1_000
@@ -46,19 +42,6 @@ BOARD_TARGET_MS = 300
 MOVE_TARGET_MS = 100
 PIPELINE = "Classic"
 OPEN_SHARES = {"Prospecting": 0.35, "Qualification": 0.25, "Quotation": 0.25, "Negotiation": 0.15}
-WON_SHARE = 0.45
-CURRENCIES = [("EUR", 70), ("SEK", 20), ("HUF", 10)]
-PRODUCTS = [
-    "Archive digitisation",
-    "Film scanning",
-    "Records management",
-    "Long-term preservation",
-    "Microfilm conversion",
-    "Audio restoration",
-    "Document capture",
-    "Hosting renewal",
-]
-LOST_REASONS = ["Price", "Went with a competitor", "No budget this year", "Project cancelled"]
 
 
 class Command(BaseCommand):
@@ -87,7 +70,8 @@ class Command(BaseCommand):
                 "(scripts/bench_board.sh), or pass --force."
             )
         self.verbosity = options["verbosity"]
-        users = ContactsBench(stdout=self.stdout._out).seed_users()
+        users = seed_users()
+        self.stdout.write("Users: 50 sales reps in 5 teams, a manager, an administrator.")
         self.seed(users=users, open_count=open, closed_count=closed, company_count=companies)
         self.stdout.write("")
         results = self.measure(users=users, repeat=repeat)
@@ -98,93 +82,32 @@ class Command(BaseCommand):
 
     def seed(self, *, users: dict, open_count: int, closed_count: int, company_count: int) -> None:
         reps = users["reps"]
-        team_of = {}
-        for team in Team.objects.filter(name__startswith="Bench ").prefetch_related("members"):
-            for member in team.members.all():
-                team_of[member.pk] = team.pk
+        team_of = team_of_reps()
         generator = Generator(reps=reps, team_of=team_of)
-        pick = random.Random(SEED + 1)
-        pipeline = Pipeline.objects.get(name=PIPELINE)
-        stages = {stage.name: stage for stage in pipeline.stages.all()}
-        won = next(stage for stage in stages.values() if stage.kind == Stage.Kind.WON)
-        lost = next(stage for stage in stages.values() if stage.kind == Stage.Kind.LOST)
         today = timezone.localdate()
-        now = timezone.now()
 
         started = time.perf_counter()
+        report = LoadReport()
         with transaction.atomic():
-            company_rows = [generator.company() for _ in range(company_count)]
-            for row, pk in zip(company_rows, allocate_ids(Company, company_count), strict=True):
-                row["id"] = pk
-            person_rows = [generator.person(company) for company in company_rows]
-            for row, pk in zip(person_rows, allocate_ids(Person, len(person_rows)), strict=True):
-                row["id"] = pk
-            contact_of = {row["company_id"]: row["id"] for row in person_rows}
-
-            def deal(stage: Stage, *, closed_on: datetime.date | None) -> dict:
-                company = pick.choice(company_rows) if pick.random() < 0.9 else None
-                owner = pick.choice(reps) if pick.random() < 0.95 else None
-                value = Decimal(pick.randrange(1_000, 500_000, 500))
-                product = pick.choice(PRODUCTS)
-                name = f"{company['name'] if company else 'New customer'} – {product}"
-                created_at = now - datetime.timedelta(days=pick.randint(30, 1200))
-                if closed_on is None:
-                    expected = today + datetime.timedelta(days=pick.randint(-60, 270))
-                else:
-                    expected = closed_on + datetime.timedelta(days=pick.randint(-30, 30))
-                return {
-                    "pipeline_id": pipeline.pk,
-                    "stage_id": stage.pk,
-                    "name": name[:200],
-                    "company_id": company["id"] if company else None,
-                    "primary_contact_id": contact_of.get(company["id"]) if company else None,
-                    "value": value,
-                    "currency": pick.choices([c for c, _ in CURRENCIES], [w for _, w in CURRENCIES])[0],
-                    "probability": None if pick.random() < 0.7 else pick.randrange(5, 95, 5),
-                    "expected_close_date": expected,
-                    "closed_on": closed_on,
-                    "lost_reason": pick.choice(LOST_REASONS) if stage.kind == Stage.Kind.LOST else "",
-                    "owner_id": owner.pk if owner else None,
-                    "team_id": team_of.get(owner.pk) if owner and pick.random() < 0.6 else None,
-                    "created_at": created_at,
-                    "updated_at": created_at,
-                    "version": 1,
-                    "custom_fields": {},
-                    "search_text": search_text_of(Deal(name=name[:200])),
-                }
-
-            deal_rows = []
-            names, weights = list(OPEN_SHARES), list(OPEN_SHARES.values())
-            for _ in range(open_count):
-                deal_rows.append(deal(stages[pick.choices(names, weights)[0]], closed_on=None))
-            for _ in range(closed_count):
-                closed_on = today - datetime.timedelta(days=pick.randint(0, 3 * 365))
-                deal_rows.append(deal(won if pick.random() < WON_SHARE else lost, closed_on=closed_on))
+            companies = company_rows(generator, company_count)
+            people = assign_ids(Person, [generator.person(company) for company in companies])
+            deals = DealGenerator(
+                reps=reps,
+                team_of=team_of,
+                plans=pipeline_plans([PIPELINE], OPEN_SHARES),
+                companies=companies,
+                people_by_company={row["company_id"]: [row["id"]] for row in people},
+            ).deals(open_count=open_count, closed_count=closed_count)
             generated = time.perf_counter() - started
-
-            started = time.perf_counter()
-            loaded = [
-                ("companies", copy_rows(Company, company_rows, with_pk=True)),
-                ("people", copy_rows(Person, person_rows, with_pk=True)),
-                ("deals", copy_rows(Deal, deal_rows)),
-            ]
-            copy_seconds = time.perf_counter() - started
+            report.copy("companies", Company, companies, with_pk=True)
+            report.copy("people", Person, people, with_pk=True)
+            report.copy("deals", Deal, deals)
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-            for model in (Company, Person, Deal):
-                cursor.execute(f"{verb} {connection.ops.quote_name(model._meta.db_table)}")
-            if not connection.in_atomic_block:
-                try:
-                    cursor.execute("CHECKPOINT")
-                except DatabaseError:
-                    verb += " (no CHECKPOINT: not a superuser)"
-        total = sum(count for _name, count in loaded)
-        self.stdout.write(
-            f"Generated {total:,} rows in {generated:.1f} s; COPY {copy_seconds:.1f} s "
-            f"({', '.join(f'{count:,} {name}' for name, count in loaded)}); "
-            f"{verb} {time.perf_counter() - started:.1f} s."
-        )
+        verb = vacuum_analyse([Company, Person, Deal])
+        self.stdout.write(f"Generated {report.total_rows:,} rows in {generated:.1f} s.")
+        bench.print_table(report.table(), self.stdout)
+        self.stdout.write(f"{verb}: {time.perf_counter() - started:.1f} s.")
+        pipeline = Pipeline.objects.get(name=PIPELINE)
         start, end = period_range(PERIOD_QUARTER, today=today)
         in_quarter = Deal.objects.filter(pipeline=pipeline, stage__kind=Stage.Kind.OPEN).filter(
             expected_close_date__range=(start, end)
