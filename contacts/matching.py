@@ -80,4 +80,9 @@ def similar_people(
         condition |= Q(
             company=company, first_name__iexact=first_name.strip(), last_name__iexact=last_name.strip()
         )
-    return list(people.filter(condition).exclude(pk=exclude_pk).select_related("company")[:MAX_CANDIDATES])
+    # Unordered in SQL: sorting by name would let the planner walk the name index through every
+    # person looking for matches that are not there; the few found are sorted here.
+    matches = people.filter(condition).exclude(pk=exclude_pk).select_related("company").order_by()
+    return sorted(
+        matches[:MAX_CANDIDATES], key=lambda person: (person.last_name, person.first_name, person.pk)
+    )

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -178,7 +179,7 @@ class Company(OwnedModel, SearchableModel):
 class Person(OwnedModel, SearchableModel):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     business_unit = _lookup(BusinessUnit, _("business unit"))
     company = models.ForeignKey(
@@ -222,6 +223,8 @@ class Person(OwnedModel, SearchableModel):
             ),
             GinIndex(fields=["search_vector"], name="person_search_gin"),
             GinIndex(fields=["custom_fields"], name="person_custom_fields_gin"),
+            # Duplicates and lead matches look people up by e-mail in any case (email__iexact).
+            models.Index(Upper("email"), name="person_email_upper"),
         ]
 
     def __str__(self) -> str:
