@@ -201,3 +201,30 @@ def test_the_board_scrolls_its_columns_sideways_on_a_phone(page, log_in, rep):
     expect(columns).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 4
     assert columns.evaluate("element => element.scrollWidth > element.clientWidth")
+
+
+def test_at_1440_px_cards_show_whole_names_and_column_figures_stay_inside_their_column(page, log_in, rep):
+    pipeline, stages = stages_of("Business Development Journey")
+    long_name = "50 000 000 pages - Legal documents from the district courts - digitization & preservation"
+    deal = DealFactory(pipeline=pipeline, stage=stages["Identify"], name=long_name, owner=rep, currency="HUF")
+    for currency, value in [("EUR", "987654321"), ("SEK", "876543210"), ("HUF", "123456789012")]:
+        DealFactory(
+            pipeline=pipeline, stage=stages["Identify"], owner=rep, currency=currency, value=Decimal(value)
+        )
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in("rep")
+    page.goto(f"/deals/board/?pipeline={pipeline.pk}&period=any")
+
+    name = card(page, deal).get_by_test_id("deal-name")
+    expect(name).to_have_text(long_name)
+    assert name.evaluate("element => element.scrollWidth <= element.clientWidth")  # nothing cut off
+
+    identify = column(page, stages["Identify"])
+    right_edge = identify.evaluate("element => element.getBoundingClientRect().right")
+    figures = identify.get_by_test_id("figures")
+    expect(figures).to_have_count(3)
+    for index in range(3):
+        box = figures.nth(index).evaluate(
+            "element => { const r = element.getBoundingClientRect(); return [r.right, element.scrollWidth, element.clientWidth]; }"
+        )
+        assert box[0] <= right_edge and box[1] <= box[2], box
