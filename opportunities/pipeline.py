@@ -5,7 +5,8 @@ admin) calls `missing_for_move`, which lists every missing item at once in words
 understands; `opportunities.services.deal_move_stage` refuses the move when the list is not
 empty. Moving backwards is allowed without checks. Moving forwards checks the target stage and
 every open stage skipped on the way; a lost stage checks only itself (a deal can be lost from
-anywhere), and always needs the reason it was lost.
+anywhere), and always needs the reason it was lost. Leaving a lost or won stage (reopening, or
+winning a lost deal) checks every open stage up to the target, so no path goes round a gate.
 """
 
 from __future__ import annotations
@@ -52,10 +53,14 @@ def stages_to_enter(deal: Deal, target: Stage) -> list[Stage]:
         raise ValueError("a deal moves only within its pipeline")
     if target.kind == Stage.Kind.LOST:
         return [target]
-    current = deal.stage
-    if deal.pk is not None and target.position <= current.position and target.kind == Stage.Kind.OPEN:
+    current = deal.stage if deal.pk is not None else None
+    if current is not None and current.kind != Stage.Kind.OPEN:
+        # Leaving lost (or won): nothing says which open stages the deal had passed, so every open
+        # stage up to the target is checked with its data now; else Lost would be a way round them.
+        current = None
+    if current is not None and target.position <= current.position and target.kind == Stage.Kind.OPEN:
         return []  # backwards, or staying: always allowed
-    start = current.position if deal.pk is not None else -1
+    start = current.position if current is not None else -1
     stages = Stage.objects.filter(
         pipeline_id=target.pipeline_id, position__gt=start, position__lte=target.position
     )
