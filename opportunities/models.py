@@ -230,6 +230,9 @@ class Deal(OwnedModel, SearchableModel):
         indexes = [
             models.Index(fields=["pipeline", "stage", "expected_close_date"]),
             models.Index(fields=["owner", "expected_close_date"]),
+            # The list's default order (expected close date, then id): page 1 reads 51 index
+            # entries instead of sorting every visible deal.
+            models.Index(fields=["expected_close_date", "id"], name="deal_close_date_id"),
             models.Index(fields=["closed_on"]),
             GinIndex(fields=["search_vector"], name="deal_search_gin"),
         ]
