@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -119,3 +120,52 @@ def missing_for_move(deal: Deal, target: Stage, *, confirmed: set[int] | None = 
 def criteria_of(items: list[MissingItem]) -> list[StageCriterion]:
     ids = [int(item.key) for item in items if item.kind == "criterion"]
     return list(StageCriterion.objects.filter(pk__in=ids))
+
+
+# The amount a journey deal's name starts with ("200GB - …", "50 000 000 pages - …"), and the
+# volume unit each word means, to compare the name with the deal's volume fields.
+NAME_AMOUNT = re.compile(
+    r"(?i)^\s*(?P<amount>\d[\d\s.,]*?)\s*(?P<unit>kb|mb|gb|tb|pb|pages?|reels?|box(?:es)?|files?|hours?)\b"
+)
+UNIT_OF_WORD = {
+    "gb": "GB", "tb": "TB", "pb": "PB", "page": "pages", "pages": "pages", "reel": "reels", "reels": "reels",
+    "box": "boxes", "boxes": "boxes", "file": "files", "files": "files", "hour": "hours of audio/video",
+    "hours": "hours of audio/video",
+}  # fmt: skip
+
+
+def _amount(text: str) -> Decimal | None:
+    """ "50 000 000", "1,500", "2.5", "1,5" as a number; grouping by space, comma or dot."""
+    digits = re.sub(r"\s", "", text)
+    if "," in digits and "." in digits:
+        digits = digits.replace(",", "")
+    elif re.fullmatch(r"\d{1,3}([.,]\d{3})+", digits):
+        digits = re.sub(r"[.,]", "", digits)
+    try:
+        return Decimal(digits.replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def name_volume(name: str) -> tuple[Decimal, str] | None:
+    """The amount and unit a deal's name starts with, if it does."""
+    match = NAME_AMOUNT.match(name or "")
+    if match is None:
+        return None
+    amount = _amount(match["amount"])
+    unit = UNIT_OF_WORD.get(match["unit"].lower())
+    return (amount, unit) if amount is not None and unit is not None else None
+
+
+def volume_warning(deal: Deal) -> str:
+    """A warning when the amount in the deal's name disagrees with its volume fields ("" if not)."""
+    from_name = name_volume(deal.name)
+    if from_name is None or deal.volume_amount is None or deal.volume_unit_id is None:
+        return ""
+    amount, unit = from_name
+    if amount == deal.volume_amount and unit.lower() == deal.volume_unit.name.lower():
+        return ""
+    return _("The name says %(name)s but the volume is %(volume)s.") % {
+        "name": f"{amount.normalize():f} {unit}",
+        "volume": f"{deal.volume_amount.normalize():f} {deal.volume_unit.name}",
+    }

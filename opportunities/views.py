@@ -38,6 +38,7 @@ def deal_detail(request, pk: int):
         "stages": stages,
         "next_stage": next_stage,
         "next_missing": gates.missing_for_move(deal, next_stage) if next_stage else [],
+        "volume_warning": gates.volume_warning(deal),
         "history": history_entries(deal),
         "documents": documents_panel(deal),
         "deal_contacts": deal.deal_contacts.select_related("person", "role"),
