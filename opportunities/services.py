@@ -141,6 +141,46 @@ def deal_move_stage(
     return moved
 
 
+@transaction.atomic
+def deal_change_pipeline(*, actor, deal: Deal, stage: Stage, expected_version: int) -> Deal:
+    """Register the deal under another pipeline (seed 001: "a different project"), in `stage` of
+    it. It enters as a new deal would: every open stage of that pipeline up to `stage` is checked
+    with the deal's data; the ticks of the old pipeline's checklists do not carry over."""
+    if stage.pipeline_id == deal.pipeline_id:
+        raise ValidationError(_("Choose a stage of another pipeline; use the stage buttons within this one."))
+    if not stage.pipeline.is_active:
+        raise ValidationError(_("That pipeline is no longer in use."))
+    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    if locked.version != expected_version:
+        from crm.exceptions import StaleRecordError
+
+        raise StaleRecordError(current=locked)
+    entering = Deal(**{field.attname: getattr(locked, field.attname) for field in Deal._meta.concrete_fields})
+    entering.pk, entering.pipeline, entering.stage = None, stage.pipeline, stage
+    missing = gates.missing_for_move(entering, stage, confirmed=set())
+    if missing:
+        raise gates.StageGateError(missing)
+    from_stage = locked.stage
+    CriterionConfirmation.objects.filter(deal=locked).delete()
+    moved = record_update(
+        actor=actor,
+        instance=deal,
+        changes={"pipeline": stage.pipeline, "stage": stage, "closed_on": _closed_on(locked, stage)},
+        expected_version=expected_version,
+    )
+    audit_record(
+        actor=actor,
+        verb="change pipeline",
+        instance=moved,
+        changes={
+            "from": f"{from_stage.pipeline.name}: {from_stage.name}",
+            "to": f"{stage.pipeline.name}: {stage.name}",
+        },
+    )
+    _order_if_won(actor=actor, deal=moved)
+    return moved
+
+
 def _order_if_won(*, actor, deal: Deal) -> None:
     if deal.stage.kind == Stage.Kind.WON:
         from opportunities.sales import sales_order_for_won_deal  # sales imports this module

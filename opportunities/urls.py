@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.deal_detail, name="deal_detail"),
     path("<int:pk>/edit/", views.deal_update, name="deal_update"),
     path("<int:pk>/stage/", views.deal_move_stage, name="deal_move_stage"),
+    path("<int:pk>/pipeline/", views.deal_change_pipeline, name="deal_change_pipeline"),
     path("<int:pk>/delete/", views.deal_delete, name="deal_delete"),
     path("<int:pk>/contacts/add/", views.deal_contact_add, name="deal_contact_add"),
     path("<int:pk>/contacts/<int:contact_pk>/remove/", views.deal_contact_remove, name="deal_contact_remove"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from opportunities import pipeline as gates
 from opportunities import sales_views, selectors, services
 from opportunities.filters import DealFilter
 from opportunities.forms import DealContactForm, DealForm, NewDealForm, stage_move_form
-from opportunities.models import Deal, DealContact, Stage
+from opportunities.models import Deal, DealContact, Pipeline, Stage
 
 
 def deal_list(request):
@@ -39,6 +40,11 @@ def deal_detail(request, pk: int):
         "next_stage": next_stage,
         "next_missing": gates.missing_for_move(deal, next_stage) if next_stage else [],
         "volume_warning": gates.volume_warning(deal),
+        "other_pipelines": Pipeline.objects.filter(is_active=True)
+        .exclude(pk=deal.pipeline_id)
+        .prefetch_related("stages")
+        if can_edit
+        else [],
         "history": history_entries(deal),
         "documents": documents_panel(deal),
         "deal_contacts": deal.deal_contacts.select_related("person", "role"),
@@ -140,6 +146,40 @@ def deal_move_stage(request, pk: int):
     return render(
         request, template, {"deal": deal, "stage": stage, "form": form, "missing": missing}, status=status
     )
+
+
+@require_POST
+def deal_change_pipeline(request, pk: int):
+    """Register the deal under another pipeline, in a stage of it, through that pipeline's gates."""
+    access.require_permission(request.user, "opportunities.change_deal")
+    deal = access.get_editable_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
+    stage_id, version = request.POST.get("stage", ""), request.POST.get("version", "")
+    stage = get_object_or_404(
+        Stage.objects.select_related("pipeline"),
+        pk=stage_id if stage_id.isdigit() else 0,
+        pipeline__is_active=True,
+    )
+    if not version.isdigit():
+        return HttpResponseBadRequest(_("Reload the page and try again."))
+    try:
+        moved = services.deal_change_pipeline(
+            actor=request.user, deal=deal, stage=stage, expected_version=int(version)
+        )
+    except gates.StageGateError as error:
+        context = {"deal": deal, "stage": stage, "missing": error.missing}
+        return render(request, "opportunities/deal_change_pipeline.html", context, status=422)
+    except StaleRecordError:
+        messages.error(request, _("Someone else changed this deal meanwhile. Reload it and try again."))
+        return redirect(deal)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(deal)
+    messages.success(
+        request,
+        _("%(deal)s is now in %(pipeline)s, %(stage)s.")
+        % {"deal": moved, "pipeline": stage.pipeline.name, "stage": stage.name},
+    )
+    return redirect(moved)
 
 
 def deal_delete(request, pk: int):

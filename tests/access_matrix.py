@@ -96,6 +96,9 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "opportunities:deal_detail": ObjectRoute("deal", "view"),
     "opportunities:deal_update": ObjectRoute("deal", "edit", "opportunities.change_deal"),
     "opportunities:deal_move_stage": ObjectRoute("deal", "edit", "opportunities.change_deal", method="POST"),
+    "opportunities:deal_change_pipeline": ObjectRoute(
+        "deal", "edit", "opportunities.change_deal", method="POST"
+    ),
     "opportunities:deal_delete": ObjectRoute("deal", "edit", "opportunities.delete_deal"),
     # opportunities: lines, quotes, orders, targets (the line id is checked after the deal)
     "opportunities:deal_line_add": ObjectRoute("deal", "edit", "opportunities.add_dealline", method="POST"),
