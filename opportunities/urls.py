@@ -7,6 +7,7 @@ app_name = "opportunities"
 urlpatterns = [
     path("", views.deal_list, name="deal_list"),
     path("new/", views.deal_create, name="deal_create"),
+    path("export.<str:file_format>", views.deal_export, name="deal_export"),
     path("<int:pk>/", views.deal_detail, name="deal_detail"),
     path("<int:pk>/edit/", views.deal_update, name="deal_update"),
     path("<int:pk>/stage/", views.deal_move_stage, name="deal_move_stage"),

@@ -4,16 +4,18 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from contacts.documents import documents_panel
 from crm import access, custom_fields
 from crm.exceptions import StaleRecordError
+from crm.exports import Column as ExportColumn
+from crm.exports import export_response
 from crm.history import history_entries
 from crm.pagination import paginate
 from crm.record_views import create_flow, delete_flow, update_flow
+from opportunities import board, sales_views, selectors, services
 from opportunities import pipeline as gates
-from opportunities import sales_views, selectors, services
 from opportunities.filters import DealFilter
 from opportunities.forms import DealContactForm, DealForm, NewDealForm, stage_move_form
 from opportunities.models import Deal, DealContact, Pipeline, Stage
@@ -23,6 +25,16 @@ def deal_list(request):
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
     page = paginate(deal_filter.qs, request.GET.get("page"))
     return render(request, "opportunities/deal_list.html", {"filter": deal_filter, "page": page})
+
+
+@require_GET
+def deal_export(request, file_format: str):
+    """The filtered deals list as XLSX or CSV: the board export's columns, with the pipeline."""
+    access.require_permission(request.user, "opportunities.export_deal")
+    deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
+    deals = deal_filter.qs.select_related("primary_contact", "team")
+    columns = [ExportColumn(_("Pipeline"), lambda deal: deal.pipeline.name), *board.export_columns()]
+    return export_response(deals, columns, file_format=file_format, name="deals")
 
 
 def deal_detail(request, pk: int):

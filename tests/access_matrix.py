@@ -93,6 +93,7 @@ ROUTES: dict[str, str | ObjectRoute] = {
     # opportunities
     "opportunities:deal_list": SIGNED_IN,
     "opportunities:deal_create": ListRoute("opportunities.add_deal"),
+    "opportunities:deal_export": ListRoute("opportunities.export_deal", {"file_format": "xlsx"}),
     "opportunities:deal_detail": ObjectRoute("deal", "view"),
     "opportunities:deal_update": ObjectRoute("deal", "edit", "opportunities.change_deal"),
     "opportunities:deal_move_stage": ObjectRoute("deal", "edit", "opportunities.change_deal", method="POST"),

@@ -272,3 +272,26 @@ def test_control_characters_pasted_into_a_name_do_not_break_the_export(client, m
         assert "\x0b" not in cell.value
     else:
         assert csv_column(response, "Name") == ["Nordlys\x0bArkiv\x1f"]
+
+
+def test_the_deals_list_exports_the_filtered_visible_deals(client, manager, personas):
+    from tests.factories import DealFactory
+
+    DealFactory(name="Mine to export", owner=manager, value=1000)
+    DealFactory(name="Other team's", owner=personas.rep_other_team)
+    DealFactory(name="Filtered out", owner=manager)
+    response = export(client, manager, "opportunities:deal_export", "csv", q="export")
+    rows = csv_rows(response)
+    assert rows[0][:3] == ["Pipeline", "Stage", "Deal"]
+    assert [row[2] for row in rows[1:]] == ["Mine to export"]
+
+
+def test_the_deals_list_offers_its_export_to_those_who_may(client, manager, rep):
+    client.force_login(manager)
+    assert (
+        reverse("opportunities:deal_export", kwargs={"file_format": "xlsx"})
+        in client.get(reverse("opportunities:deal_list")).content.decode()
+    )
+    client.force_login(rep)
+    assert "export." not in client.get(reverse("opportunities:deal_list")).content.decode()
+    assert export(client, rep, "opportunities:deal_export", "csv").status_code == 403
