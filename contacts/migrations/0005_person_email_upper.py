@@ -6,28 +6,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0004_covering_list_indexes'),
-        ('crm', '0003_custom_field_definition'),
+        ("contacts", "0004_covering_list_indexes"),
+        ("crm", "0003_custom_field_definition"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalperson',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='e-mail'),
+            model_name="historicalperson",
+            name="email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="e-mail"),
         ),
         migrations.AlterField(
-            model_name='person',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='e-mail'),
+            model_name="person",
+            name="email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="e-mail"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(django.db.models.functions.text.Upper('email'), name='person_email_upper'),
+            model_name="person",
+            index=models.Index(django.db.models.functions.text.Upper("email"), name="person_email_upper"),
         ),
         # Statistics for the new expression, so that the planner knows an e-mail is rare.
-        migrations.RunSQL('ANALYZE contacts_person', reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL("ANALYZE contacts_person", reverse_sql=migrations.RunSQL.noop),
     ]
