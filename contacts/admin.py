@@ -18,7 +18,7 @@ from contacts.models import (
     Sector,
     Segment,
 )
-from crm.admin import VersionedAdminMixin
+from crm.admin import BigTableAdminMixin, VersionedAdminMixin
 
 
 class LookupAdmin(admin.ModelAdmin):
@@ -36,7 +36,7 @@ for lookup in (
 
 
 @admin.register(Company)
-class CompanyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class CompanyAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "status", "sector", "segment", "email_domain", "owner", "team", "updated_at"]
     list_filter = [
         "status",
@@ -56,7 +56,7 @@ class CompanyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class PersonAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "email", "company", "title", "owner", "consent_email", "last_touched_at"]
     list_filter = ["business_unit", "buying_influence", "consent_email", "consent_phone", "team"]
     search_fields = ["first_name", "last_name", "email"]
@@ -66,7 +66,7 @@ class PersonAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["name", "content_type", "object_id", "size", "uploaded_by", "uploaded_at"]
     list_filter = ["content_type", "mime_type"]
     search_fields = ["name"]

@@ -23,3 +23,12 @@ class CrmAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return request.user.is_active and request.user.is_authenticated and request.user.is_administrator
+
+    def get_app_list(self, request, app_label=None):
+        """Django's, sorted by each name once made text: its names are lazy translations, which a
+        sort compares (translating both) ~400 times for the sidebar of every admin page."""
+        app_dict = self._build_app_dict(request, app_label)
+        app_list = sorted(app_dict.values(), key=lambda app: str(app["name"]).lower())
+        for app in app_list:
+            app["models"].sort(key=lambda model: str(model["name"]))
+        return app_list

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.admin import LookupAdmin
-from crm.admin import VersionedAdminMixin
+from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin, VersionedAdminMixin
 from opportunities import pipeline as gates
 from opportunities.models import Deal, DealContact, Pipeline, Stage, StageCriterion, Vertical, VolumeUnit
 
@@ -12,9 +12,10 @@ admin.site.register(Vertical, LookupAdmin)
 admin.site.register(VolumeUnit, LookupAdmin)
 
 
-class StageInline(admin.TabularInline):
+class StageInline(FixedQueriesInlineMixin, admin.TabularInline):
     model = Stage
     extra = 0
+    inline_select_related = ("pipeline",)  # a stage's name says its pipeline's
     fields = [
         "position",
         "name",
@@ -34,7 +35,7 @@ class PipelineAdmin(admin.ModelAdmin):
     inlines = [StageInline]
 
 
-class StageCriterionInline(admin.TabularInline):
+class StageCriterionInline(FixedQueriesInlineMixin, admin.TabularInline):
     model = StageCriterion
     extra = 1
 
@@ -46,10 +47,20 @@ class StageAdmin(admin.ModelAdmin):
     inlines = [StageCriterionInline]
 
 
-class DealContactInline(admin.TabularInline):
+class DealContactInline(FixedQueriesInlineMixin, admin.TabularInline):
     model = DealContact
     extra = 0
     autocomplete_fields = ["person"]
+    inline_select_related = ("person", "role")
+
+
+class StageListFilter(admin.RelatedFieldListFilter):
+    """The stages with their pipelines' names (a stage's name says its pipeline's) in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin) or Stage._meta.ordering
+        stages = Stage.objects.select_related("pipeline").order_by(*ordering)
+        return [(stage.pk, str(stage)) for stage in stages]
 
 
 class DealAdminForm(forms.ModelForm):
@@ -76,7 +87,7 @@ class DealAdminForm(forms.ModelForm):
 
 
 @admin.register(Deal)
-class DealAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class DealAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     form = DealAdminForm
     list_display = [
         "name",
@@ -88,10 +99,15 @@ class DealAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
         "expected_close_date",
         "owner",
     ]
-    list_filter = ["pipeline", "stage", "sector", "vertical", "team"]
+    list_filter = ["pipeline", ("stage", StageListFilter), "sector", "vertical", "team"]
     search_fields = ["name", "company__name"]
-    list_select_related = ["pipeline", "stage", "company", "owner"]
+    list_select_related = ["pipeline", "stage__pipeline", "company", "owner"]
     autocomplete_fields = ["company", "primary_contact", "owner"]
     filter_horizontal = ["colleagues"]
     inlines = [DealContactInline]
     readonly_fields = ["version", "created_at", "updated_at", "closed_on"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "stage":
+            kwargs.setdefault("queryset", Stage.objects.select_related("pipeline"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

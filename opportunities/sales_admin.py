@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin
 from opportunities.sales_models import (
     DocumentTemplate,
     Product,
@@ -14,7 +15,7 @@ from opportunities.sales_models import (
 )
 
 
-class ProductInline(admin.TabularInline):
+class ProductInline(FixedQueriesInlineMixin, admin.TabularInline):
     model = Product
     extra = 0
     fields = ["name", "code", "unit_price", "currency", "is_active"]
@@ -50,8 +51,9 @@ class SalesTargetAdmin(admin.ModelAdmin):
     date_hierarchy = "period_start"
 
 
-class ReadOnlyLineInline(admin.TabularInline):
+class ReadOnlyLineInline(FixedQueriesInlineMixin, admin.TabularInline):
     extra = 0
+    inline_select_related = ("product",)
     can_delete = False
     fields = ["position", "product", "description", "quantity", "unit_price", "discount"]
     readonly_fields = fields
@@ -70,7 +72,7 @@ class SalesOrderLineInline(ReadOnlyLineInline):
 
 # Quotes and orders are made by the services from a deal; admin only looks and sets a quote's status.
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["number", "deal", "version", "status", "total", "currency", "created_at"]
     list_filter = ["status"]
     list_select_related = ["deal"]
@@ -93,7 +95,7 @@ class QuoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(SalesOrder)
-class SalesOrderAdmin(admin.ModelAdmin):
+class SalesOrderAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["number", "deal", "total", "currency", "created_at"]
     list_select_related = ["deal"]
     search_fields = ["number", "deal__name"]
