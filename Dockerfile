@@ -21,7 +21,7 @@ COPY support ./support
 COPY gdpr ./gdpr
 RUN pip install .
 
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 # collectstatic needs settings but no database or Redis: give it placeholders.
@@ -31,4 +31,5 @@ RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build R
 
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Worker model and count, recycling and the access log: gunicorn.conf.py (WEB_CONCURRENCY etc.).
+CMD ["gunicorn", "crm.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

@@ -1,4 +1,4 @@
-.PHONY: run test lint fmt migrations-check seed bench bench-board
+.PHONY: run test lint fmt migrations-check seed bench bench-board load
 
 run:            ## start the CRM (web + Celery worker + beat) at http://127.0.0.1:8000
 	./scripts/run.sh
@@ -22,6 +22,9 @@ bench:          ## seed the bench data set once (var/bench) and time every GET r
 
 bench-board:    ## seed 10,000 open + 20,000 closed deals and time the board and a stage move
 	./scripts/bench_board.sh
+
+load:           ## gunicorn as in production on the bench data set (var/bench), 20 clients × 30 s on the two lists
+	./scripts/load.sh
 
 seed:
 	.venv/bin/python -m crm.embedded -- .venv/bin/python manage.py seed_demo

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Company, Person, SearchField
 from contacts.search import search
 from crm import custom_fields
+from crm.form_rendering import FastSelect
 from crm.models import CustomFieldDefinition, Team, User
 
 MAX_DROPDOWN_VALUES = 200
@@ -104,7 +105,10 @@ class ConfigurableFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.user = user
-        self.filters["owner"].queryset = User.objects.filter(is_active=True)
+        # The dropdown shows each user's name (first and last name, else the username).
+        self.filters["owner"].queryset = User.objects.filter(is_active=True).only(
+            "first_name", "last_name", "username"
+        )
         configured = {
             row.field_name: row.mode
             for row in SearchField.objects.filter(
@@ -115,10 +119,13 @@ class ConfigurableFilterSet(django_filters.FilterSet):
             name: field_filter(self._meta.model, name, mode, queryset=self.queryset)
             for name, mode in configured.items()
         }
-        if self.custom_field_model is not None:
-            for definition in custom_fields.definitions_for(self.custom_field_model):
-                if definition.filterable:
-                    extra[custom_fields.FORM_PREFIX + definition.key] = CustomFieldFilter(definition)
+        # Read once here; the list views take their custom columns from it too.
+        self.custom_field_definitions = (
+            custom_fields.definitions_for(self.custom_field_model) if self.custom_field_model else []
+        )
+        for definition in self.custom_field_definitions:
+            if definition.filterable:
+                extra[custom_fields.FORM_PREFIX + definition.key] = CustomFieldFilter(definition)
         ordering = self.filters.pop("ordering")
         for name, extra_filter in extra.items():
             extra_filter.model = self._meta.model
@@ -137,6 +144,9 @@ class ConfigurableFilterSet(django_filters.FilterSet):
             for field in form.fields.values():
                 css_class = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css_class)
+                if type(field.widget) is forms.Select:
+                    # The same <select>, written without a template per option (~100 per bar).
+                    field.widget.__class__ = FastSelect
             form.styled = True
         return form
 

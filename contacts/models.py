@@ -7,13 +7,13 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contacts.search import normalise_for_search
 from crm.models import OwnedModel
+from crm.record_urls import detail_url
 
 
 class Lookup(models.Model):
@@ -170,7 +170,7 @@ class Company(OwnedModel, SearchableModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("contacts:company_detail", kwargs={"pk": self.pk})
+        return detail_url("contacts:company_detail", self.pk)
 
     def search_words(self) -> list[str]:
         return [self.name, self.email_domain, self.website, self.phone]
@@ -231,7 +231,7 @@ class Person(OwnedModel, SearchableModel):
         return self.full_name
 
     def get_absolute_url(self) -> str:
-        return reverse("contacts:person_detail", kwargs={"pk": self.pk})
+        return detail_url("contacts:person_detail", self.pk)
 
     @property
     def full_name(self) -> str:

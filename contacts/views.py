@@ -25,8 +25,9 @@ def _page(request, queryset):
     return paginate(queryset, request.GET.get("page"), per_page=PAGE_SIZE)
 
 
-def _list_columns(model):
-    return [d for d in custom_fields.definitions_for(model) if d.show_in_list]
+def _list_columns(list_filter):
+    """The custom fields shown as columns, from the definitions the filter bar has read."""
+    return [d for d in list_filter.custom_field_definitions if d.show_in_list]
 
 
 # Companies
@@ -41,8 +42,8 @@ def company_list(request):
         "contacts/company_list.html",
         {
             "filter": company_filter,
-            "page": _page(request, company_filter.qs),
-            "custom_columns": _list_columns(Company),
+            "page": _page(request, selectors.company_rows(company_filter.qs)),
+            "custom_columns": _list_columns(company_filter),
         },
     )
 
@@ -204,7 +205,7 @@ def person_list(request):
         {
             "filter": person_filter,
             "page": _page(request, person_filter.qs),
-            "custom_columns": _list_columns(Person),
+            "custom_columns": _list_columns(person_filter),
         },
     )
 

@@ -1,6 +1,47 @@
 """Authentication backend that gives the Administrator role every permission."""
 
+from functools import cache
+
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef
+
+from crm.models import Role, User
+
+
+@cache
+def _users_with_their_role():
+    """Users, each with the names of their role groups (User.role reads them): built once."""
+    role_groups = Group.objects.filter(user=OuterRef("pk"), name__in=Role.values).values("name")
+    return User._default_manager.annotate(role_group_names=ArraySubquery(role_groups))
+
+
+@cache
+def _permissions_sql() -> str:
+    """A user's permissions, their own and their groups', as (app label, codename) rows."""
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model, field: str) -> str:
+        return quote(model._meta.get_field(field).column)
+
+    own, member, granted = User.user_permissions.through, User.groups.through, Group.permissions.through
+    # Only quoted table and column names are put in the text; the user id is a parameter.
+    return (
+        f"SELECT ct.{column(ContentType, 'app_label')}, p.{column(Permission, 'codename')} "  # noqa: S608
+        f"FROM {table(Permission)} p JOIN {table(ContentType)} ct "
+        f"ON ct.{column(ContentType, 'id')} = p.{column(Permission, 'content_type')} "
+        f"WHERE p.{column(Permission, 'id')} IN ("
+        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = %s "
+        f"UNION SELECT g.{column(granted, 'permission')} FROM {table(granted)} g "
+        f"JOIN {table(member)} m ON m.{column(member, 'group')} = g.{column(granted, 'group')} "
+        f"WHERE m.{column(member, 'user')} = %s)"
+    )
 
 
 class RoleBackend(ModelBackend):
@@ -8,7 +49,32 @@ class RoleBackend(ModelBackend):
 
     The Administrator group therefore needs no permission rows, and permissions that later
     apps add reach administrators without a data migration.
+
+    Every page loads its user through get_user(), asks for the role and, for the buttons it
+    shows, for permissions: the role's group names come with the user row (one query, not two),
+    and the permissions, the user's own and their groups', in one prepared query, not two ORM
+    queries (the ORM spent longer building them than PostgreSQL answering them).
     """
+
+    def get_user(self, user_id):
+        try:
+            user = _users_with_their_role().get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            if user_obj.is_superuser:
+                rows = Permission.objects.values_list("content_type__app_label", "codename")
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
+                    rows = cursor.fetchall()
+            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        return user_obj._perm_cache
 
     def has_perm(self, user_obj, perm, obj=None):
         if user_obj.is_active and getattr(user_obj, "is_administrator", False):

@@ -42,7 +42,12 @@ class User(AbstractUser):
         """The most privileged role group the user is in; no role group means Restricted."""
         if self.is_superuser:
             return Role.ADMINISTRATOR
-        names = set(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        # Users loaded for a request (crm.auth_backends.RoleBackend.get_user) bring their role
+        # groups' names along; others ask.
+        names = getattr(self, "role_group_names", None)
+        if names is None:
+            names = self.groups.filter(name__in=Role.values).values_list("name", flat=True)
+        names = set(names)
         for role in ROLES_BY_PRIVILEGE:
             if role.value in names:
                 return role

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role
@@ -36,17 +38,27 @@ NAV_ITEMS = [
 ]
 
 
+@lru_cache(maxsize=256)
+def _url(url_name: str, urlconf: str, script_prefix: str) -> str | None:
+    """The entry's URL, or None for a section that is not built yet. Every page draws the menu:
+    the URLs are reversed once per URL conf and script prefix, not on every request."""
+    try:
+        return reverse(url_name, urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+
+
 def navigation_for(user, current_section: str = "") -> list[dict]:
     """The entries `user` may use; entries of sections not built yet are left out."""
     if not user.is_authenticated:
         return []
     entries = []
+    urlconf, script_prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     for item in NAV_ITEMS:
         if user.role not in item.roles:
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = _url(item.url_name, urlconf, script_prefix)
+        if url is None:
             continue
         entries.append({"label": item.label, "url": url, "active": item.section == current_section})
     return entries

@@ -84,7 +84,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "crm.urls"
 # Widget templates may live in templates/ (e.g. includes/widgets/autocomplete_select.html).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# TemplatesSetting, with Django's own <select> and <input> templates rendered in Python (the
+# same HTML, several times faster: the filter bars above the lists hold ~100 options).
+FORM_RENDERER = "crm.form_rendering.FastSelectRenderer"
 WSGI_APPLICATION = "crm.wsgi.application"
 
 TEMPLATES = [

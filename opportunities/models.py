@@ -6,13 +6,13 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contacts.models import BusinessUnit, BuyingInfluence, Company, Lookup, Person, SearchableModel, Sector
 from crm.models import OwnedModel
+from crm.record_urls import detail_url
 
 # The deal fields a stage can require; the words say what is missing in a rep's language.
 REQUIREMENT_FIELDS = {
@@ -241,7 +241,7 @@ class Deal(OwnedModel, SearchableModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("opportunities:deal_detail", kwargs={"pk": self.pk})
+        return detail_url("opportunities:deal_detail", self.pk)
 
     def search_words(self) -> list[str]:
         return [self.name]

@@ -23,7 +23,7 @@ from opportunities.models import Deal, DealContact, Pipeline, Stage
 
 def deal_list(request):
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
-    page = paginate(deal_filter.qs, request.GET.get("page"))
+    page = paginate(selectors.deal_rows(deal_filter.qs), request.GET.get("page"))
     return render(request, "opportunities/deal_list.html", {"filter": deal_filter, "page": page})
 
 

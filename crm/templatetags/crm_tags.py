@@ -1,4 +1,7 @@
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django import template
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -31,3 +34,15 @@ def phone(value: str) -> str:
 @register.filter
 def dict_get(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter(is_safe=True)
+def whole_number(value) -> str:
+    """`value|floatformat:0|intcomma` in one step: rounded half up to a whole number and grouped
+    the active language's way ("1,234,000"). A list calls it once a row; the two filters cost
+    several times more for the same text."""
+    try:
+        whole = int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except (InvalidOperation, ValueError, TypeError):
+        return ""
+    return number_format(whole, use_l10n=True, force_grouping=True)
