@@ -7,11 +7,12 @@ import django_filters
 from django import forms
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company, Person, SearchField
 from contacts.search import search
-from crm import custom_fields
+from crm import custom_fields, lookup_cache
 from crm.form_rendering import FastSelect
 from crm.models import CustomFieldDefinition, Team, User
 
@@ -109,12 +110,14 @@ class ConfigurableFilterSet(django_filters.FilterSet):
         self.filters["owner"].queryset = User.objects.filter(is_active=True).only(
             "first_name", "last_name", "username"
         )
-        configured = {
-            row.field_name: row.mode
-            for row in SearchField.objects.filter(
-                list_name=self.list_name, field_name__in=self.configurable_fields
-            )
-        } or dict.fromkeys(self.default_fields, SearchField.Mode.DROPDOWN)
+        configured = lookup_cache.cached(
+            ("search-fields", self.list_name, tuple(self.configurable_fields)),
+            lambda: dict(
+                SearchField.objects.filter(
+                    list_name=self.list_name, field_name__in=self.configurable_fields
+                ).values_list("field_name", "mode")
+            ),
+        ) or dict.fromkeys(self.default_fields, SearchField.Mode.DROPDOWN)
         extra = {
             name: field_filter(self._meta.model, name, mode, queryset=self.queryset)
             for name, mode in configured.items()
@@ -141,7 +144,19 @@ class ConfigurableFilterSet(django_filters.FilterSet):
         # several times cheaper than crispy-forms' per-field templates on every list view.
         form = super().form
         if not getattr(form, "styled", False):
-            for field in form.fields.values():
+            for name, field in form.fields.items():
+                if isinstance(field, forms.ModelChoiceField) and lookup_cache.is_watched(
+                    field.queryset.model
+                ):
+                    # Small admin-edited tables (users, teams, sectors, stages…): their options
+                    # are read once per process until one changes. A chosen value is still
+                    # checked against the queryset.
+                    field.widget.choices = lookup_cache.cached(
+                        ("filter-choices", type(self).__qualname__, name, get_language()),
+                        lambda field=field: [
+                            ("" if value == "" else str(value), str(label)) for value, label in field.choices
+                        ],
+                    )
                 css_class = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css_class)
                 if type(field.widget) is forms.Select:

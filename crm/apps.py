@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,5 +9,23 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Binds every @shared_task to the configured app in web processes too.
-        from crm import celery  # noqa: F401
+        from django.contrib.auth.models import Group, Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        # Importing celery binds every @shared_task to the configured app in web processes too.
+        from crm import celery, lookup_cache  # noqa: F401
+        from crm.models import CustomFieldDefinition, OrganisationSettings, Team, User
+
+        # What every page reads: settings, custom fields, teams, users' names, permissions.
+        lookup_cache.watch(OrganisationSettings, CustomFieldDefinition, Team)
+        lookup_cache.watch(User, update_of=("username", "first_name", "last_name", "is_active"))
+        lookup_cache.watch(
+            Group,
+            Permission,
+            ContentType,
+            User.groups.through,
+            User.user_permissions.through,
+            Group.permissions.through,
+        )
+        # After the last migration of every app, so that every watched table exists.
+        post_migrate.connect(lookup_cache.install_triggers, sender=self)

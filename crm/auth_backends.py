@@ -9,6 +9,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import OuterRef
 
+from crm import lookup_cache
 from crm.models import Role, User
 
 
@@ -44,6 +45,16 @@ def _permissions_sql() -> str:
     )
 
 
+def _read_permissions(user) -> set[str]:
+    if user.is_superuser:
+        rows = Permission.objects.values_list("content_type__app_label", "codename")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_permissions_sql(), [user.pk, user.pk])
+            rows = cursor.fetchall()
+    return {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
 class RoleBackend(ModelBackend):
     """Model permissions from the role groups; Administrators hold all of them.
 
@@ -67,13 +78,12 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            if user_obj.is_superuser:
-                rows = Permission.objects.values_list("content_type__app_label", "codename")
-            else:
-                with connection.cursor() as cursor:
-                    cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
-                    rows = cursor.fetchall()
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+            # Kept per process until a permission, group or membership changes (the tables are
+            # watched by crm.lookup_cache), so a revoked permission is gone on the next request.
+            user_obj._perm_cache = lookup_cache.cached(
+                ("permissions", user_obj.pk, user_obj.is_superuser),
+                lambda: frozenset(_read_permissions(user_obj)),
+            )
         return user_obj._perm_cache
 
     def has_perm(self, user_obj, perm, obj=None):

@@ -14,15 +14,21 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm import lookup_cache
 from crm.models import CustomFieldDefinition
 
 FORM_PREFIX = "cf_"
 
 
 def definitions_for(model: type[models.Model]) -> list[CustomFieldDefinition]:
-    """The active definitions of `model`, in display order (one query)."""
+    """The active definitions of `model`, in display order (read once per process until they
+    change; the instances are shared, so read-only)."""
     target = f"{model._meta.app_label}.{model._meta.model_name}"
-    return list(CustomFieldDefinition.objects.filter(target=target, is_active=True))
+    definitions = lookup_cache.cached(
+        ("custom-fields", target),
+        lambda: tuple(CustomFieldDefinition.objects.filter(target=target, is_active=True)),
+    )
+    return list(definitions)
 
 
 def form_field(definition: CustomFieldDefinition, *, for_filter: bool = False) -> forms.Field:

@@ -111,8 +111,16 @@ class OrganisationSettings(models.Model):
 
     @classmethod
     def load(cls) -> OrganisationSettings:
-        instance, _created = cls.objects.get_or_create(pk=1)
-        return instance
+        """The settings, as a fresh instance (callers may change and save it); the row is read
+        once per process until it changes (crm.lookup_cache)."""
+        from crm import lookup_cache
+
+        def read_row() -> tuple:
+            instance, _created = cls.objects.get_or_create(pk=1)
+            return tuple(getattr(instance, field.attname) for field in cls._meta.concrete_fields)
+
+        row = lookup_cache.cached("organisation-settings", read_row)
+        return cls.from_db("default", [field.attname for field in cls._meta.concrete_fields], row)
 
 
 class OwnedQuerySet(models.QuerySet):

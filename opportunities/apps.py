@@ -9,8 +9,12 @@ class OpportunitiesConfig(AppConfig):
 
     def ready(self):
         from contacts.documents import register_parent
+        from crm import lookup_cache
         from opportunities import sales_admin  # noqa: F401  (registers the sales models in admin)
-        from opportunities.models import Deal
+        from opportunities.models import Deal, Pipeline, Stage
+
+        # The pipeline and stage pickers of the filter bars and forms.
+        lookup_cache.watch(Pipeline, Stage)
 
         # Quotes and order confirmations are stored as PDF documents on their deal.
         register_parent(Deal)

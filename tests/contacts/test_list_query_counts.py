@@ -15,10 +15,10 @@ def test_people_list_query_count_does_not_grow_with_the_rows(
     client.force_login(rep)
     url = reverse("contacts:person_list")
     client.get(url)
-    # session, user with its role groups, org setting, search configuration, custom fields (read
-    # once for filters and columns), dropdowns (owner, team, business unit, buying influence),
-    # permissions, page ids, page rows, capped count
-    with django_assert_num_queries(13):
+    # session, user with its role groups, the lookup generation (crm.lookup_cache keeps the org
+    # setting, search configuration, custom fields, dropdowns and permissions), page ids, page
+    # rows, capped count
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 
@@ -31,10 +31,8 @@ def test_leads_list_query_count_does_not_grow_with_the_rows(
     client.force_login(rep)
     url = reverse("leads:lead_list")
     client.get(url)
-    # session, user with its role groups, org setting, search configuration, dropdowns (owner,
-    # team, source, business unit), permissions, page ids, page rows, capped count, and the
-    # status filter’s choices
-    with django_assert_num_queries(12):
+    # session, user with its role groups, the lookup generation, page ids, page rows, capped count
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 
@@ -48,7 +46,7 @@ def test_customer_card_query_count_does_not_grow_with_its_people(
     client.force_login(rep)
     url = reverse("contacts:company_detail", args=[company.pk])
     client.get(url)
-    # The org setting is read once per request however many sections check visibility; the
-    # user comes with its role groups, and permissions are one query.
-    with django_assert_num_queries(15):
+    # The org setting and the permissions are kept by crm.lookup_cache (one generation query a
+    # request) however many sections check visibility; the user comes with its role groups.
+    with django_assert_num_queries(13):
         client.get(url)

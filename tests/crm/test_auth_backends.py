@@ -25,10 +25,16 @@ def test_get_user_brings_the_role_and_one_query_brings_the_permissions(db, role,
         loaded = RoleBackend().get_user(user.pk)
         assert loaded.role == (role or Role.RESTRICTED)
     expected = ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
-    with django_assert_num_queries(1):
+    # Outside a request: the lookup generation, then the permissions, kept on the user object.
+    with django_assert_num_queries(2):
         assert RoleBackend().get_all_permissions(loaded) == expected
         assert RoleBackend().get_all_permissions(loaded) == expected  # cached for the request
     assert "contacts.export_company" in expected
+    # The next request's user object: the process kept them (crm.lookup_cache) until a
+    # permission, group or membership changes.
+    next_request_user = RoleBackend().get_user(user.pk)
+    with django_assert_num_queries(1):
+        assert RoleBackend().get_all_permissions(next_request_user) == expected
 
 
 def test_superusers_and_inactive_users(db):

@@ -1,0 +1,100 @@
+"""crm.lookup_cache: small tables kept per process, dropped as soon as PostgreSQL says one changed."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.urls import reverse
+
+from contacts.models import Lookup, Sector
+from crm import lookup_cache
+from crm.models import OrganisationSettings, Role
+from tests.factories import CompanyFactory, UserFactory
+
+
+def sector_options(client) -> list[str]:
+    form = client.get(reverse("contacts:company_list")).context["filter"].form
+    return [label for _value, label in form.fields["sector"].widget.choices]
+
+
+@pytest.fixture
+def rep_client(client, rep):
+    client.force_login(rep)
+    return client
+
+
+def test_a_new_lookup_value_shows_on_the_next_request(rep_client):
+    assert "Zeta sector" not in sector_options(rep_client)
+    Sector.objects.create(name="Zeta sector")
+    assert "Zeta sector" in sector_options(rep_client)
+
+
+def test_a_change_by_sql_outside_django_is_seen_too(rep_client):
+    sector = Sector.objects.create(name="Old name")
+    assert "Old name" in sector_options(rep_client)
+    with connection.cursor() as cursor:  # no model, no signal: only the trigger knows
+        cursor.execute("UPDATE contacts_sector SET name = 'New name' WHERE id = %s", [sector.pk])
+    options = sector_options(rep_client)
+    assert "New name" in options and "Old name" not in options
+
+
+def test_a_rolled_back_change_leaves_no_generation_a_later_change_reuses(rep_client):
+    sector_options(rep_client)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Sector.objects.create(name="Rolled back")
+        assert "Rolled back" in sector_options(rep_client)  # kept under its own generation
+        raise RuntimeError
+    Sector.objects.create(name="Committed")
+    options = sector_options(rep_client)
+    assert "Committed" in options and "Rolled back" not in options
+
+
+def test_a_revoked_permission_is_gone_on_the_next_request(client, personas):
+    client.force_login(personas.manager)
+    url = reverse("contacts:company_export", args=["csv"])
+    assert client.get(url).status_code == 200
+    export = Permission.objects.get(codename="export_company")
+    Group.objects.get(name=Role.MANAGER.value).permissions.remove(export)
+    assert client.get(url).status_code == 403
+
+
+def test_a_permission_granted_to_a_user_reaches_them_on_the_next_request(client, restricted):
+    client.force_login(restricted)
+    url = reverse("contacts:company_export", args=["csv"])
+    assert client.get(url).status_code == 403
+    restricted.user_permissions.add(Permission.objects.get(codename="export_company"))
+    assert client.get(url).status_code == 200
+
+
+def test_the_org_setting_narrows_a_rep_on_the_next_request(client, personas):
+    CompanyFactory(name="Someone else's", owner=personas.manager)
+    client.force_login(personas.rep)
+    names = lambda: [c.name for c in client.get(reverse("contacts:company_list")).context["page"]]  # noqa: E731
+    assert "Someone else's" in names()
+    settings_row = OrganisationSettings.load()
+    settings_row.reps_see_only_own_customers = True
+    settings_row.save()
+    assert "Someone else's" not in names()
+
+
+def test_a_login_does_not_drop_the_cache(db):
+    user = UserFactory(role=Role.SALES_REP)
+    generation = lookup_cache.current_generation()
+    user.save(update_fields=["last_login"])
+    assert lookup_cache.current_generation() == generation
+    user.first_name = "Renamed"
+    user.save(update_fields=["first_name"])  # shown in the owner dropdowns
+    assert lookup_cache.current_generation() != generation
+
+
+def test_every_watched_table_has_its_trigger(db):
+    lookups = [m._meta.db_table for m in apps.get_models() if issubclass(m, Lookup)]
+    expected = {*lookups, "contacts_searchfield", "crm_organisationsettings", "crm_user", "auth_group"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
+            [lookup_cache.TRIGGER],
+        )
+        with_trigger = {row[0] for row in cursor.fetchall()}
+    assert expected <= with_trigger
+    assert not {"contacts_company", "contacts_person", "opportunities_deal"} & with_trigger
