@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db.models import (
     Count,
@@ -375,36 +376,61 @@ def board_build(*, user, query: BoardQuery) -> Board:
 # The export -------------------------------------------------------------------------------------
 
 
+# The columns export_columns() read, as values() keys: an export reads up to a million rows, and
+# building six model instances a row (deal, stage, company, contact, owner, team) cost three
+# quarters of its time.
+EXPORT_FIELDS = (
+    "name", "value", "currency", "probability", "expected_close_date", "closed_on",
+    "stage__name", "stage__kind", "stage__default_probability",
+    "company__name", "primary_contact__first_name", "primary_contact__last_name",
+    "owner__username", "owner__first_name", "owner__last_name", "team__name",
+)  # fmt: skip
+
+
+def _person_name(row: dict) -> str | None:
+    """Person.__str__ from the row's values."""
+    first, last = row["primary_contact__first_name"], row["primary_contact__last_name"]
+    return None if first is None and last is None else f"{first} {last}".strip()
+
+
+def _user_name(row: dict) -> str | None:
+    """User.__str__ (full name, else username) from the row's values."""
+    if row["owner__username"] is None:
+        return None
+    return f"{row['owner__first_name']} {row['owner__last_name']}".strip() or row["owner__username"]
+
+
 def export_columns() -> list[ExportColumn]:
-    """The columns of the board's export: what a card shows, and the figures behind the totals."""
+    """The columns of the board's export: what a card shows, and the figures behind the totals.
+    They read rows of `.values(*EXPORT_FIELDS)`."""
     return [
-        ExportColumn(_("Stage"), lambda deal: deal.stage.name),
-        ExportColumn(_("Deal"), lambda deal: deal.name),
-        ExportColumn(_("Company"), lambda deal: deal.company),
-        ExportColumn(_("Primary contact"), lambda deal: deal.primary_contact),
-        ExportColumn(_("Value"), lambda deal: deal.value),
-        ExportColumn(_("Currency"), lambda deal: deal.currency),
-        ExportColumn(_("Probability (%)"), lambda deal: _export_probability(deal)),
-        ExportColumn(_("Weighted value"), lambda deal: _export_weighted(deal)),
-        ExportColumn(_("Expected close date"), lambda deal: deal.expected_close_date),
-        ExportColumn(_("Won/lost on"), lambda deal: deal.closed_on),
-        ExportColumn(_("Owner"), lambda deal: deal.owner),
-        ExportColumn(_("Team"), lambda deal: deal.team),
+        ExportColumn(_("Stage"), itemgetter("stage__name")),
+        ExportColumn(_("Deal"), itemgetter("name")),
+        ExportColumn(_("Company"), itemgetter("company__name")),
+        ExportColumn(_("Primary contact"), _person_name),
+        ExportColumn(_("Value"), itemgetter("value")),
+        ExportColumn(_("Currency"), itemgetter("currency")),
+        ExportColumn(_("Probability (%)"), _export_probability),
+        ExportColumn(_("Weighted value"), _export_weighted),
+        ExportColumn(_("Expected close date"), itemgetter("expected_close_date")),
+        ExportColumn(_("Won/lost on"), itemgetter("closed_on")),
+        ExportColumn(_("Owner"), _user_name),
+        ExportColumn(_("Team"), itemgetter("team__name")),
     ]
 
 
-def _export_probability(deal: Deal) -> int:
-    if deal.stage.kind == Stage.Kind.WON:
+def _export_probability(row: dict) -> int:
+    if row["stage__kind"] == Stage.Kind.WON:
         return 100
-    if deal.stage.kind == Stage.Kind.LOST:
+    if row["stage__kind"] == Stage.Kind.LOST:
         return 0
-    return deal.effective_probability
+    return row["probability"] if row["probability"] is not None else row["stage__default_probability"]
 
 
-def _export_weighted(deal: Deal) -> Decimal | None:
-    if deal.value is None:
+def _export_weighted(row: dict) -> Decimal | None:
+    if row["value"] is None:
         return None
-    return (deal.value * _export_probability(deal) / Decimal(100)).quantize(CENT)
+    return (row["value"] * _export_probability(row) / Decimal(100)).quantize(CENT)
 
 
 def export_deals(*, user, query: BoardQuery) -> QuerySet:
@@ -413,6 +439,6 @@ def export_deals(*, user, query: BoardQuery) -> QuerySet:
     not deals: the company list exports them."""
     return (
         board_deals(user=user, query=query)
-        .select_related("stage", "company", "primary_contact", "owner", "team")
         .order_by("stage__position", "expected_close_date", "pk")
+        .values("pk", *EXPORT_FIELDS)
     )

@@ -1,3 +1,5 @@
+from operator import itemgetter
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
@@ -32,8 +34,8 @@ def deal_export(request, file_format: str):
     """The filtered deals list as XLSX or CSV: the board export's columns, with the pipeline."""
     access.require_permission(request.user, "opportunities.export_deal")
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
-    deals = deal_filter.qs.select_related("primary_contact", "team")
-    columns = [ExportColumn(_("Pipeline"), lambda deal: deal.pipeline.name), *board.export_columns()]
+    deals = deal_filter.qs.values("pk", "pipeline__name", *board.EXPORT_FIELDS)
+    columns = [ExportColumn(_("Pipeline"), itemgetter("pipeline__name")), *board.export_columns()]
     return export_response(deals, columns, file_format=file_format, name="deals")
 
 

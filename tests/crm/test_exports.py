@@ -295,3 +295,22 @@ def test_the_deals_list_offers_its_export_to_those_who_may(client, manager, rep)
     client.force_login(rep)
     assert "export." not in client.get(reverse("opportunities:deal_list")).content.decode()
     assert export(client, rep, "opportunities:deal_export", "csv").status_code == 403
+
+
+def test_the_deal_export_names_related_records_as_their_cards_do(client, manager, personas):
+    """The deal exports read plain values (no model instances): each related record must read as
+    its own __str__ does, an empty relation as an empty cell."""
+    from tests.factories import DealFactory, UserFactory
+
+    nameless_owner = UserFactory(username="jdoe", first_name="", last_name="")
+    company = CompanyFactory(name="Acme AB", owner=manager)
+    contact = PersonFactory(first_name="Ada", last_name="", company=company, owner=manager)
+    DealFactory(name="Named", company=company, primary_contact=contact, owner=manager)
+    DealFactory(name="Bare", owner=nameless_owner, team=personas.north, probability=40, value=1000)
+    response = export(client, manager, "opportunities:deal_export", "csv", q="")
+    rows = {row[2]: row for row in csv_rows(response)[1:]}
+    assert rows["Named"][3:5] == [str(company), str(contact)] == ["Acme AB", "Ada"]
+    assert rows["Named"][11:13] == [str(manager), ""]
+    assert rows["Bare"][3:5] == ["", ""]
+    assert rows["Bare"][11:13] == [str(nameless_owner), "North"] == ["jdoe", "North"]
+    assert rows["Bare"][7:9] == ["40", "400.00"]
