@@ -1,20 +1,21 @@
 from django.utils.translation import gettext as _
 
-from crm.exports import Column
+from crm.exports import Column, display, field, user
+from leads.models import Lead
 
 
 def lead_columns() -> list[Column]:
     return [
-        Column(_("First name"), lambda lead: lead.first_name),
-        Column(_("Last name"), lambda lead: lead.last_name),
-        Column(_("Company"), lambda lead: lead.company_name),
-        Column(_("E-mail"), lambda lead: lead.email),
-        Column(_("Phone"), lambda lead: lead.phone),
-        Column(_("Source"), lambda lead: lead.source),
-        Column(_("Details"), lambda lead: lead.details),
-        Column(_("Status"), lambda lead: lead.get_status_display()),
-        Column(_("Score"), lambda lead: lead.score),
-        Column(_("Grade"), lambda lead: lead.grade),
-        Column(_("Owner"), lambda lead: lead.owner),
-        Column(_("Created"), lambda lead: lead.created_at),
+        field(_("First name"), "first_name"),
+        field(_("Last name"), "last_name"),
+        field(_("Company"), "company_name"),
+        field(_("E-mail"), "email"),
+        field(_("Phone"), "phone"),
+        field(_("Source"), "source__name"),
+        field(_("Details"), "details"),
+        display(_("Status"), "status", Lead.Status.choices),
+        field(_("Score"), "score"),
+        field(_("Grade"), "grade"),
+        user(_("Owner"), "owner"),
+        field(_("Created"), "created_at"),
     ]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
 
 from django.db.models import (
     Count,
@@ -46,7 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Company
-from crm import access
+from crm import access, exports
 from crm.exports import Column as ExportColumn
 from crm.models import Role, Team, User
 from opportunities.models import Deal, Pipeline, Stage
@@ -376,46 +375,22 @@ def board_build(*, user, query: BoardQuery) -> Board:
 # The export -------------------------------------------------------------------------------------
 
 
-# The columns export_columns() read, as values() keys: an export reads up to a million rows, and
-# building six model instances a row (deal, stage, company, contact, owner, team) cost three
-# quarters of its time.
-EXPORT_FIELDS = (
-    "name", "value", "currency", "probability", "expected_close_date", "closed_on",
-    "stage__name", "stage__kind", "stage__default_probability",
-    "company__name", "primary_contact__first_name", "primary_contact__last_name",
-    "owner__username", "owner__first_name", "owner__last_name", "team__name",
-)  # fmt: skip
-
-
-def _person_name(row: dict) -> str | None:
-    """Person.__str__ from the row's values."""
-    first, last = row["primary_contact__first_name"], row["primary_contact__last_name"]
-    return None if first is None and last is None else f"{first} {last}".strip()
-
-
-def _user_name(row: dict) -> str | None:
-    """User.__str__ (full name, else username) from the row's values."""
-    if row["owner__username"] is None:
-        return None
-    return f"{row['owner__first_name']} {row['owner__last_name']}".strip() or row["owner__username"]
-
-
 def export_columns() -> list[ExportColumn]:
-    """The columns of the board's export: what a card shows, and the figures behind the totals.
-    They read rows of `.values(*EXPORT_FIELDS)`."""
+    """The columns of the board's export: what a card shows, and the figures behind the totals."""
+    probability_fields = ("stage__kind", "probability", "stage__default_probability")
     return [
-        ExportColumn(_("Stage"), itemgetter("stage__name")),
-        ExportColumn(_("Deal"), itemgetter("name")),
-        ExportColumn(_("Company"), itemgetter("company__name")),
-        ExportColumn(_("Primary contact"), _person_name),
-        ExportColumn(_("Value"), itemgetter("value")),
-        ExportColumn(_("Currency"), itemgetter("currency")),
-        ExportColumn(_("Probability (%)"), _export_probability),
-        ExportColumn(_("Weighted value"), _export_weighted),
-        ExportColumn(_("Expected close date"), itemgetter("expected_close_date")),
-        ExportColumn(_("Won/lost on"), itemgetter("closed_on")),
-        ExportColumn(_("Owner"), _user_name),
-        ExportColumn(_("Team"), itemgetter("team__name")),
+        exports.field(_("Stage"), "stage__name"),
+        exports.field(_("Deal"), "name"),
+        exports.field(_("Company"), "company__name"),
+        exports.person(_("Primary contact"), "primary_contact"),
+        exports.field(_("Value"), "value"),
+        exports.field(_("Currency"), "currency"),
+        ExportColumn(_("Probability (%)"), probability_fields, _export_probability),
+        ExportColumn(_("Weighted value"), ("value", *probability_fields), _export_weighted),
+        exports.field(_("Expected close date"), "expected_close_date"),
+        exports.field(_("Won/lost on"), "closed_on"),
+        exports.user(_("Owner"), "owner"),
+        exports.field(_("Team"), "team__name"),
     ]
 
 
@@ -435,10 +410,6 @@ def _export_weighted(row: dict) -> Decimal | None:
 
 def export_deals(*, user, query: BoardQuery) -> QuerySet:
     """The deals of the board's export (every deal the board counts, not only the cards shown),
-    column by column, with what the export columns read. Unprocessed companies are companies,
-    not deals: the company list exports them."""
-    return (
-        board_deals(user=user, query=query)
-        .order_by("stage__position", "expected_close_date", "pk")
-        .values("pk", *EXPORT_FIELDS)
-    )
+    in column order; the export reads only its columns' fields. Unprocessed companies are
+    companies, not deals: the company list exports them."""
+    return board_deals(user=user, query=query).order_by("stage__position", "expected_close_date", "pk")

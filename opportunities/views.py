@@ -1,5 +1,3 @@
-from operator import itemgetter
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
@@ -9,9 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts.documents import documents_panel
-from crm import access, custom_fields
+from crm import access, custom_fields, exports
 from crm.exceptions import StaleRecordError
-from crm.exports import Column as ExportColumn
 from crm.exports import export_response
 from crm.history import history_entries
 from crm.pagination import paginate
@@ -34,9 +31,8 @@ def deal_export(request, file_format: str):
     """The filtered deals list as XLSX or CSV: the board export's columns, with the pipeline."""
     access.require_permission(request.user, "opportunities.export_deal")
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
-    deals = deal_filter.qs.values("pk", "pipeline__name", *board.EXPORT_FIELDS)
-    columns = [ExportColumn(_("Pipeline"), itemgetter("pipeline__name")), *board.export_columns()]
-    return export_response(deals, columns, file_format=file_format, name="deals")
+    columns = [exports.field(_("Pipeline"), "pipeline__name"), *board.export_columns()]
+    return export_response(deal_filter.qs, columns, file_format=file_format, name="deals")
 
 
 def deal_detail(request, pk: int):

@@ -79,9 +79,9 @@ def test_choice_lists_use_no_server_side_cursor(personas):
 def test_exports_read_every_row_in_order_chunk_by_chunk(personas, monkeypatch):
     companies = [CompanyFactory(name=f"Chunk {number:02d}") for number in range(7)]
     monkeypatch.setattr(exports, "CHUNK", 3)
-    queryset = Company.objects.order_by("-name")
+    queryset = Company.objects.order_by("-name").values("pk", "name")
     with CaptureQueriesContext(connection) as queries:
-        names = [company.name for company in exports.records(queryset)]
+        names = [company["name"] for company in exports.records(queryset)]
     assert names == [company.name for company in reversed(companies)]
     assert len(queries) == 1 + 3  # the ordered ids, then three chunks
 
