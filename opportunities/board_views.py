@@ -84,6 +84,6 @@ def board_message(request):
                 request, text % {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
             )
             return redirect(_board_url(request))
-    recipients = messaging.board_recipients(user=request.user, query=query)
+    recipients = messaging.board_recipients(user=request.user, query=query, with_people=False)
     context = _context(request, filters, message_form=form, recipients=recipients)
     return render(request, PAGE, context, status=422 if form.is_bound else 200)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.db.models.functions import Trim
 from django.utils.translation import gettext as _
 
 from contacts.models import Person
@@ -30,7 +31,8 @@ PERMISSION = "opportunities.change_deal"
 class Recipients:
     """Who on the board can receive a text message, and why the others cannot."""
 
-    people: list[Person] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)  # read only to send
+    reachable: int = 0  # how many people will receive it
     deals: int = 0
     without_contact: int = 0  # deals with no primary contact
     hidden: int = 0  # primary contacts the user cannot see
@@ -49,31 +51,41 @@ class MessageReport:
     skipped: int
 
 
-def board_recipients(*, user, query: board.BoardQuery) -> Recipients:
-    """The primary contacts of every deal the board shows, sorted into who may be texted."""
-    deals = board.board_deals(user=user, query=query)
-    counts = deals.order_by().aggregate(
+def board_recipients(*, user, query: board.BoardQuery, with_people: bool = True) -> Recipients:
+    """The primary contacts of every deal the board shows, sorted into who may be texted.
+
+    Counted by PostgreSQL in two queries however many deals the board holds; the people
+    themselves are read only to send (`with_people`), not to show the form."""
+    deals = board.board_deals(user=user, query=query).order_by()
+    counts = deals.aggregate(
         deals=Count("pk"),
         without_contact=Count("pk", filter=Q(primary_contact__isnull=True)),
         contacts=Count("primary_contact_id", distinct=True),
     )
     visible = (
         Person.objects.visible_to(user)
-        .filter(pk__in=deals.order_by().values("primary_contact_id"))
-        .only("pk", "first_name", "last_name", "phone", "consent_phone")
-        .order_by("pk")
+        .filter(pk__in=deals.values("primary_contact_id"))
+        .annotate(phone_number=Trim("phone"))
     )
-    recipients = Recipients(deals=counts["deals"], without_contact=counts["without_contact"])
-    seen = 0
-    for person in visible:
-        seen += 1
-        if not person.phone.strip():
-            recipients.without_phone += 1
-        elif not person.consent_phone:
-            recipients.without_consent += 1
-        else:
-            recipients.people.append(person)
-    recipients.hidden = counts["contacts"] - seen
+    without_phone = Q(phone_number="")
+    people = visible.aggregate(
+        seen=Count("pk"),
+        without_phone=Count("pk", filter=without_phone),
+        without_consent=Count("pk", filter=~without_phone & Q(consent_phone=False)),
+    )
+    recipients = Recipients(
+        deals=counts["deals"],
+        without_contact=counts["without_contact"],
+        hidden=counts["contacts"] - people["seen"],
+        without_phone=people["without_phone"],
+        without_consent=people["without_consent"],
+    )
+    recipients.reachable = people["seen"] - recipients.without_phone - recipients.without_consent
+    if with_people:
+        reachable = visible.exclude(without_phone).filter(consent_phone=True)
+        recipients.people = list(
+            reachable.only("pk", "first_name", "last_name", "phone", "consent_phone").order_by("pk")
+        )
     return recipients
 
 
@@ -90,12 +102,12 @@ def board_message_send(*, actor, query: board.BoardQuery, body: str) -> MessageR
             % {"max": MAX_LENGTH, "count": len(body)}
         )
     recipients = board_recipients(user=actor, query=query)
-    if not recipients.people:
+    if not recipients.reachable:
         raise ValidationError(_("Nobody on the board has a phone number and agreed to text messages."))
-    if len(recipients.people) > MAX_RECIPIENTS:
+    if recipients.reachable > MAX_RECIPIENTS:
         raise ValidationError(
             _("That is %(count)s people; narrow the board down to at most %(max)s.")
-            % {"count": len(recipients.people), "max": MAX_RECIPIENTS}
+            % {"count": recipients.reachable, "max": MAX_RECIPIENTS}
         )
     backend = sms.get_backend()
     sent, failed = [], []

@@ -561,8 +561,13 @@ def test_the_batch_message_skips_and_counts_who_may_not_receive_it(
 ):
     recipients = messaging.board_recipients(user=personas.manager, query=quarter_query(classic))
     assert {p.first_name for p in recipients.people} == {"Agreed", "Restricted's"}
-    assert (recipients.deals, recipients.without_contact) == (7, 1)
+    assert (recipients.deals, recipients.without_contact, recipients.reachable) == (7, 1, 2)
     assert (recipients.without_phone, recipients.without_consent, recipients.hidden) == (1, 1, 1)
+    # The form counts without reading the people: the same figures from two queries.
+    counted = messaging.board_recipients(
+        user=personas.manager, query=quarter_query(classic), with_people=False
+    )
+    assert counted.people == [] and counted.reachable == 2 and counted.skipped == recipients.skipped
     report = messaging.board_message_send(actor=personas.manager, query=quarter_query(classic), body="Hello")
     assert sorted(m.to for m in locmem_sms) == ["+46701234567", "+46701234570"]
     assert report.sent == 2
