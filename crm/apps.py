@@ -1,3 +1,4 @@
+from django import forms
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -27,5 +28,8 @@ class CrmConfig(AppConfig):
             User.user_permissions.through,
             Group.permissions.through,
         )
+        # Every model choice field (forms, Django admin) takes its options over watched tables
+        # from the cache: Django's documented `iterator` hook, set once for all of them.
+        forms.ModelChoiceField.iterator = lookup_cache.LookupChoiceIterator
         # After the last migration of every app, so that every watched table exists.
         post_migrate.connect(lookup_cache.install_triggers, sender=self)

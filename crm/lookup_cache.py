@@ -23,13 +23,17 @@ Big tables (companies, people, deals…) are never watched: they change all the 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import request_finished, request_started
 from django.db import connection, models
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import get_language
 
 T = TypeVar("T")
 
@@ -52,6 +56,8 @@ END $$;
 
 # Watched table -> the columns whose UPDATE matters (empty: any column).
 _watched: dict[str, tuple[str, ...]] = {}
+# Partly watched table -> its columns that are not watched.
+_unwatched_columns: dict[str, frozenset[str]] = {}
 
 
 def watch(*targets: type[models.Model] | str, update_of: tuple[str, ...] = ()) -> None:
@@ -61,9 +67,13 @@ def watch(*targets: type[models.Model] | str, update_of: tuple[str, ...] = ()) -
     a login writes last_login, which no cached value shows)."""
     for target in targets:
         if isinstance(target, str):
-            _watched[target] = update_of
-        else:
-            _watched[target._meta.db_table] = update_of
+            _watched[target] = ()
+            continue
+        table = target._meta.db_table
+        _watched[table] = update_of
+        if update_of:
+            columns = {field.column for field in target._meta.concrete_fields}
+            _unwatched_columns[table] = frozenset(columns - set(update_of) - {target._meta.pk.column})
 
 
 def is_watched(model: type[models.Model]) -> bool:
@@ -119,6 +129,73 @@ def cached(key: Any, load: Callable[[], T]) -> T:
         if _values_generation == generation:
             _values[key] = value
     return value
+
+
+# The tables a query reads, from its SQL: its FROM and JOINs, its subqueries' too.
+_TABLES_READ = re.compile(r'\b(?:FROM|JOIN)\s+"([^"]+)"')
+_IDENTIFIERS = re.compile(r'"([^"]+)"')
+
+
+class LookupChoiceIterator(ModelChoiceIterator):
+    """The options of a model choice field, kept like the rest when the query reads only watched
+    tables (stages, sectors, teams, active users…): a form with ten such selects ran ten queries
+    and built every option's instance on each page view.
+
+    A field with its own label function per instance, a queryset with prefetches, or one that
+    reads any table that is not watched (a visibility subquery, a membership join) is read from
+    the database as before. Installed for every ModelChoiceField (forms, admin) in CrmConfig."""
+
+    def _key(self):
+        field, queryset = self.field, self.queryset
+        if "label_from_instance" in vars(field) or queryset._prefetch_related_lookups:
+            return None
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # .none(): nothing to keep
+            return None
+        tables = set(_TABLES_READ.findall(sql))
+        if not tables or not tables <= _watched.keys():
+            return None
+        unwatched = set().union(*(_unwatched_columns.get(table, ()) for table in tables))
+        if unwatched & set(_IDENTIFIERS.findall(sql)):
+            return None  # it reads a column whose changes nobody reports (e.g. a user's e-mail)
+        label = type(field).label_from_instance
+        return (
+            "choices",
+            sql,
+            repr(params),
+            field.to_field_name,
+            label.__module__,
+            label.__qualname__,
+            get_language(),
+        )
+
+    def _choices(self) -> list | None:
+        key = self._key()
+        if key is None:
+            return None
+        return cached(key, lambda: [self.choice(obj) for obj in self.queryset])
+
+    def __iter__(self):
+        choices = self._choices()
+        if choices is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from choices
+
+    def __len__(self):
+        choices = self._choices()
+        if choices is None:
+            return super().__len__()
+        return len(choices) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        choices = self._choices()
+        if choices is None:
+            return super().__bool__()
+        return self.field.empty_label is not None or bool(choices)
 
 
 def clear() -> None:

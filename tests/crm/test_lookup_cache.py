@@ -1,14 +1,16 @@
 """crm.lookup_cache: small tables kept per process, dropped as soon as PostgreSQL says one changed."""
 
 import pytest
+from django import forms
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Lookup, Sector
+from contacts.models import Company, Lookup, Sector
 from crm import lookup_cache
-from crm.models import OrganisationSettings, Role
+from crm.models import OrganisationSettings, Role, Team, User
 from tests.factories import CompanyFactory, UserFactory
 
 
@@ -98,3 +100,55 @@ def test_every_watched_table_has_its_trigger(db):
         with_trigger = {row[0] for row in cursor.fetchall()}
     assert expected <= with_trigger
     assert not {"contacts_company", "contacts_person", "opportunities_deal"} & with_trigger
+
+
+class ChoicesForm(forms.Form):
+    sector = forms.ModelChoiceField(queryset=Sector.objects.all())
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True))
+    named_user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).only("username", "first_name", "last_name")
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.all())
+
+
+def labels(field: str, form: forms.Form | None = None) -> list[str]:
+    return [str(label) for _value, label in (form or ChoicesForm()).fields[field].choices]
+
+
+def test_model_choice_fields_over_watched_tables_are_read_once(db, django_assert_num_queries):
+    labels("sector")
+    with django_assert_num_queries(1):  # the generation (once per request in a request)
+        assert "Public" in labels("sector")
+    Sector.objects.create(name="Nonprofit")
+    assert "Nonprofit" in labels("sector")
+
+
+def test_a_queryset_reading_an_unwatched_column_or_table_is_not_kept(db):
+    user = UserFactory(username="u1", first_name="Ann", last_name="Lee")
+
+    def queries_of(field: str, form=None) -> list[str]:
+        labels(field, form)
+        with CaptureQueriesContext(connection) as context:
+            labels(field, form)
+        return [query["sql"] for query in context.captured_queries]
+
+    # Every column of the user: the e-mail is not watched (a change would not be seen), so the
+    # users are read each time; names only: kept (only the generation is read).
+    assert ['FROM "crm_user"' in sql for sql in queries_of("user")] == [True]
+    assert [lookup_cache.GENERATION_TABLE in sql for sql in queries_of("named_user")] == [True]
+    team = Team.objects.create(name="Mine")
+    team.members.add(user)  # team membership is watched (it decides permissions)...
+    CompanyFactory(team=team)
+    mine = ChoicesForm()
+    # ...companies are not: a team with a company filed under it is read each time.
+    mine.fields["team"].queryset = Team.objects.filter(members=user, pk__in=Company.objects.values("team"))
+    assert ["contacts_company" in sql for sql in queries_of("team", mine)] == [True]
+    assert labels("team", mine) == ["---------", "Mine"]
+
+
+def test_options_of_a_cached_field_validate_and_count(db):
+    sector = Sector.objects.first()
+    form = ChoicesForm({"sector": sector.pk})
+    form.is_valid()
+    assert form.cleaned_data["sector"] == sector
+    assert len(form.fields["sector"].choices) == Sector.objects.count() + 1
