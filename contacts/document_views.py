@@ -87,7 +87,7 @@ def document_download(request, pk):
         stored_file, as_attachment=True, filename=document.name, content_type=document.mime_type
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db import models
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from crm import lookup_cache
@@ -36,7 +37,9 @@ def form_field(definition: CustomFieldDefinition, *, for_filter: bool = False) -
     common = {
         "label": definition.label,
         "required": required,
-        "help_text": "" if for_filter else definition.help_text,
+        # Django's and crispy's form templates print help text with |safe (so that code can put
+        # markup in it); an admin's text is plain text, so it is escaped here.
+        "help_text": "" if for_filter else escape(definition.help_text),
     }
     kind = CustomFieldDefinition.FieldType
     if definition.field_type == kind.NUMBER:

@@ -139,7 +139,8 @@ class _Echo:
 def _csv_stream(queryset, columns):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a BOM, so Excel reads the file as UTF-8 (å, ö, ő…)
-    yield writer.writerow([column.header for column in columns])
+    # Headers too: a custom field's label is typed by an admin and may start with "=".
+    yield writer.writerow([neutralise(str(column.header)) for column in columns])
     for row in rows(queryset, columns):
         yield writer.writerow(
             [value.isoformat() if hasattr(value, "isoformat") else neutralise(value) for value in row]
@@ -171,7 +172,7 @@ def _xlsx_bytes(queryset, columns, sheet_title: str) -> bytes:
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for column_number, column in enumerate(columns):
-        sheet.write_string(0, column_number, column.header)
+        sheet.write_string(0, column_number, XML_ILLEGAL.sub("", str(column.header)))
     for row_number, row in enumerate(rows(queryset, columns), start=1):
         for column_number, value in enumerate(row):
             if isinstance(value, str):

@@ -13,6 +13,9 @@ from django.db import models
 
 PER_PAGE = 50
 COUNT_CAP = 2_000
+# The furthest a list pages: a page number from the URL is clamped to this, so its offset stays
+# a modest bigint (a page of 99999999999999999999 overflowed PostgreSQL's OFFSET).
+MAX_OFFSET = 10_000_000
 
 
 @dataclass
@@ -66,6 +69,7 @@ def paginate(
         number = max(1, int(page_number))
     except (TypeError, ValueError):
         number = 1
+    number = min(number, MAX_OFFSET // per_page + 1)
     queryset = stable(queryset)
     offset = (number - 1) * per_page
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing shown to a signed-in user is kept by a proxy or the browser's cache.
+    "crm.middleware.PrivateCacheControlMiddleware",
     # Every page needs a login unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -170,6 +172,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env.bool("CRM_HSTS_PRELOAD", default=True)
 if CRM_TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+elif SECURE_SSL_REDIRECT:
+    # Behind a TLS proxy every request reaches us over plain HTTP; without a trusted proxy we
+    # cannot believe its X-Forwarded-Proto, so each request would redirect to itself forever.
+    # Refused here rather than by a system check: gunicorn and Celery run no checks.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "CRM_HTTPS=true redirects plain-HTTP requests to HTTPS, but CRM_TRUSTED_PROXY_COUNT is 0, "
+        "so a request that reached your TLS proxy over HTTPS looks like plain HTTP and redirects "
+        "forever. Set CRM_TRUSTED_PROXY_COUNT to the number of proxies in front of the CRM "
+        "(1 for one load balancer or ingress), or CRM_SSL_REDIRECT=false if the CRM is reached "
+        "over HTTPS without a proxy or the proxy itself redirects HTTP to HTTPS."
+    )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("CRM_SESSION_SECONDS", default=60 * 60 * 12)

@@ -5,7 +5,7 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from crm import email
+from crm import email, password_reset
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,12 @@ def email_requeue_stale() -> int:
     for email_id in ids:
         email_deliver.delay(email_id)
     return len(ids)
+
+
+@shared_task
+def password_reset_send(*, address: str, domain: str, use_https: bool, language: str | None = None) -> None:
+    """The lookup and mail of a password reset, kept out of the request (crm.password_reset)."""
+    password_reset.password_reset_send(address=address, domain=domain, use_https=use_https, language=language)
 
 
 @shared_task

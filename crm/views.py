@@ -1,11 +1,29 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from crm import health
+from crm import health, password_reset, security
 from crm.dashboard import dashboard_figures
+from crm.forms import QueuedPasswordResetForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page; the throttle and a worker do the rest (crm.password_reset)."""
+
+    form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        password_reset.password_reset_request(
+            address=form.cleaned_data["email"],
+            client_ip=security.client_ip(self.request),
+            domain=self.request.get_host(),
+            use_https=self.request.is_secure(),
+        )
+        # The same neutral page whether an account uses the address, and when throttled.
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def dashboard(request):

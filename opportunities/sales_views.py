@@ -136,7 +136,7 @@ def quote_pdf(request, pk: int):
         stored_file, as_attachment=True, filename=quote.document.name, content_type="application/pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -31,6 +31,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="crm.example.com",
         CRM_HTTPS="true",
+        CRM_TRUSTED_PROXY_COUNT="1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

@@ -1,0 +1,69 @@
+"""Password reset: throttled, and the same work whatever the address.
+
+A request is counted per address and per client address in the cache; past either limit within
+the hour nothing is sent. The view never looks the address up: it enqueues
+`crm.tasks.password_reset_send` for known and unknown addresses alike and answers with the same
+neutral page, so neither the answer nor its timing tells whether an account uses the address.
+The worker finds the accounts, makes the tokens and queues the mails through the outbox.
+
+The counters live in Django's cache: with a per-process cache (the default LocMemCache) each web
+process counts on its own, so the limits hold per process; a shared cache (Redis) makes them hold
+for the whole site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import translation
+
+from crm.forms import QueuedPasswordResetForm
+
+LIMIT_PER_ADDRESS = 5
+LIMIT_PER_CLIENT = 5
+WINDOW_SECONDS = 60 * 60
+
+
+def _counted(kind: str, value: str) -> int:
+    """Count one more request under `kind`/`value` in the current window; the new count."""
+    # Hashed: the cache holds no e-mail addresses, and any text makes a valid key.
+    key = f"password-reset:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, WINDOW_SECONDS)
+        return 1
+
+
+def password_reset_allowed(*, address: str, client_ip: str) -> bool:
+    """Count a request; False once the address or the client is past its limit for the hour."""
+    # Both are counted every time, so a refusal costs what an acceptance costs.
+    by_address = _counted("address", address.strip().casefold())
+    by_client = _counted("client", client_ip)
+    return by_address <= LIMIT_PER_ADDRESS and by_client <= LIMIT_PER_CLIENT
+
+
+def password_reset_request(*, address: str, client_ip: str, domain: str, use_https: bool) -> None:
+    """Have a worker send the reset link to `address`, if an account uses it and the throttle allows."""
+    from crm import tasks
+
+    if not password_reset_allowed(address=address, client_ip=client_ip):
+        return
+    language = translation.get_language()
+    transaction.on_commit(
+        lambda: tasks.password_reset_send.delay(
+            address=address, domain=domain, use_https=use_https, language=language
+        )
+    )
+
+
+def password_reset_send(*, address: str, domain: str, use_https: bool, language: str | None = None) -> None:
+    """Queue a reset mail for each active account with a usable password at `address`."""
+    form = QueuedPasswordResetForm(data={"email": address})
+    if not form.is_valid():
+        return
+    with translation.override(language):
+        form.save(domain_override=domain, use_https=use_https)
