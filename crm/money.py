@@ -17,9 +17,10 @@ from django.utils.formats import number_format
 CENT = Decimal("0.01")
 
 
-def format_amount(amount) -> str:
+def format_amount(amount, *, whole: bool = False) -> str:
     """`amount` (Decimal, int, float or numeric string) by the money rule, without a currency;
-    "" for None, "" or anything that is not a finite number."""
+    "" for None, "" or anything that is not a finite number. `whole` rounds to whole units first:
+    a total in a narrow place (a board column's figures) where cents only push it out of view."""
     if amount is None or amount == "" or isinstance(amount, bool):
         return ""
     try:
@@ -27,7 +28,7 @@ def format_amount(amount) -> str:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
         if not value.is_finite():
             return ""
-        cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        cents = value.quantize(Decimal(1) if whole else CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
         return ""
     if cents.is_zero():

@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.utils.formats import number_format
 
-from crm.money import format_money
+from crm.money import format_amount, format_money
 
 register = template.Library()
 
@@ -56,3 +56,10 @@ def money(amount, currency: str | None = "") -> str:
     gives "90,000 EUR" or "1,234.50 EUR"; without a currency only the amount; "" for None (the
     template chooses its placeholder, e.g. `|default:"—"`). The rule lives in `crm.money`."""
     return format_money(amount, currency)
+
+
+@register.filter
+def money_total(amount) -> str:
+    """A total where space is short (a board column's figures): the money rule, rounded to whole
+    units ("1,234,568" for 1,234,567.80)."""
+    return format_amount(amount, whole=True)

@@ -152,3 +152,13 @@ def test_a_deal_with_cents_shows_them_on_the_card_and_in_its_lines(client, rep, 
     assert ">411.50<" in html  # the unit price: the column's currency is the deal's
     assert 'data-testid="lines-total">1,234.50 EUR<' in html
     assert "1,234.50 EUR" in client.get(reverse("opportunities:deal_list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [(Decimal("1234567.80"), "1,234,568"), (Decimal("12.49"), "12"), (Decimal("-0.4"), "0"), (None, "")],
+)
+def test_a_total_where_space_is_short_is_rounded_to_whole_units(amount, expected):
+    from crm.templatetags.crm_tags import money_total
+
+    assert money_total(amount) == expected
