@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from contacts import required_fields
 from contacts.models import (
     BusinessUnit,
     BuyingInfluence,
@@ -13,6 +15,7 @@ from contacts.models import (
     LifeCycle,
     Market,
     Person,
+    RequiredField,
     ResponseMode,
     SearchField,
     Sector,
@@ -79,3 +82,17 @@ class SearchFieldAdmin(admin.ModelAdmin):
     list_display = ["list_name", "field_name", "mode", "position"]
     list_editable = ["mode", "position"]
     list_filter = ["list_name"]
+
+
+@admin.register(RequiredField)
+class RequiredFieldAdmin(admin.ModelAdmin):
+    """Seed 000's minimum information: untick a field to relax it, add a row to require another."""
+
+    list_display = ["target", "field_name", "field_label", "is_required"]
+    list_display_links = ["field_name"]
+    list_editable = ["is_required"]
+    list_filter = ["target", "is_required"]
+
+    @admin.display(description=_("label"))
+    def field_label(self, row: RequiredField) -> str:
+        return required_fields.label_of(target=row.target, field_name=row.field_name)

@@ -66,6 +66,10 @@ LAST_NAMES = {
 TITLES = ["Head of Archives", "CIO", "Digital Preservation Manager", "Librarian", "Procurement Officer",
           "CFO", "IT Architect", "Collections Manager", "Records Manager", "Project Manager"]  # fmt: skip
 OWNERS = ["rep", "rep", "rep2", "rep2", "manager", "restricted", "admin", None]
+CALLING_CODES = {
+    "Sweden": "+46", "Hungary": "+36", "Finland": "+358", "Norway": "+47", "Denmark": "+45",
+    "Germany": "+49", "United Kingdom": "+44", "India": "+91", "Other": "+372",
+}  # fmt: skip
 
 
 def demo_companies_ensure(*, users) -> int:
@@ -101,7 +105,7 @@ def demo_companies_ensure(*, users) -> int:
                 "categories": random_numbers.sample(lookups[CompanyCategory], k=random_numbers.randint(0, 2)),
             },
         )
-        for _person in range(3):
+        for number in range(3):
             first = random_numbers.choice(FIRST_NAMES[market])
             last = random_numbers.choice(LAST_NAMES[market])
             services.person_create(
@@ -110,6 +114,9 @@ def demo_companies_ensure(*, users) -> int:
                     "first_name": first,
                     "last_name": last,
                     "email": f"{_ascii(first)}.{_ascii(last)}@{domain}",
+                    # Seed 000's minimum for a person includes a phone; derived, not drawn, so
+                    # the random names and lookups of the demo stay what they were.
+                    "phone": f"{CALLING_CODES[market]} 70 {index:03d} {number:02d} 00",
                     "title": random_numbers.choice(TITLES),
                     "company": company,
                     "owner": owner,

@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from contacts import required_fields
 from contacts.models import Company, Person
 from crm.custom_fields import CustomFieldsFormMixin
 from crm.forms import VersionedModelForm
@@ -12,7 +13,22 @@ from crm.widgets import AutocompleteSelect
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-class CompanyForm(CustomFieldsFormMixin, VersionedModelForm):
+class MinimumFieldsFormMixin:
+    """A full edit form that asks for the minimum information the administrator requires of its
+    kind of record (contacts/required_fields.py), read afresh for every form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model = self._meta.model
+        for name in required_fields.required_fields_for(model):
+            field = self.fields.get(name)
+            if field is None or field.disabled or field.required:
+                continue  # the model's own requirement (the name) keeps Django's message
+            field.required = True
+            field.error_messages["required"] = required_fields.required_message(model, name)
+
+
+class CompanyForm(MinimumFieldsFormMixin, CustomFieldsFormMixin, VersionedModelForm):
     custom_field_model = Company
     confirm_duplicate = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label=_("Create it anyway")
@@ -43,7 +59,7 @@ class CompanyForm(CustomFieldsFormMixin, VersionedModelForm):
         return website.rstrip("/") + "/" if website and website.count("/") == 2 else website
 
 
-class PersonForm(CustomFieldsFormMixin, VersionedModelForm):
+class PersonForm(MinimumFieldsFormMixin, CustomFieldsFormMixin, VersionedModelForm):
     custom_field_model = Person
     confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -300,3 +301,43 @@ class SearchField(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_list_name_display()}: {self.field_name}"
+
+
+class RequiredField(models.Model):
+    """The administrator's minimum information of a kind of record (seed 000): a field its full
+    edit form, the import and the API ask for. The rules live in contacts/required_fields.py."""
+
+    class Target(models.TextChoices):
+        # The model's label; leads register themselves (contacts does not import them).
+        COMPANY = "contacts.company", _("Company")
+        PERSON = "contacts.person", _("Person")
+        LEAD = "leads.lead", _("Lead")
+
+    target = models.CharField(_("record"), max_length=40, choices=Target.choices)
+    field_name = models.CharField(
+        _("field"),
+        max_length=60,
+        help_text=_("The field's name in the record's edit form, e.g. business_unit."),
+    )
+    is_required = models.BooleanField(
+        _("required"), default=True, help_text=_("Untick to let the forms save records without it.")
+    )
+
+    class Meta:
+        ordering = ["target", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "field_name"], name="required_field_once_per_target")
+        ]
+        verbose_name = _("required field")
+        verbose_name_plural = _("required fields")
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()}: {self.field_name}"
+
+    def clean(self):
+        # Imported here: the rule module reads this model.
+        from contacts.required_fields import setting_errors
+
+        errors = setting_errors(target=self.target, field_name=self.field_name, is_required=self.is_required)
+        if errors:
+            raise ValidationError(errors)

@@ -1,20 +1,29 @@
 """The visibility policy: the one place that decides who sees and who edits which record.
 
-Every owned record has an owner (its responsible user) and optionally a team.
+Every owned record has an owner (its responsible user) and optionally a team. The roles are
+the MiniCRM seed's four levels (Role):
 
 =============  ===========================================  =====================================
 role           sees                                         edits
 =============  ===========================================  =====================================
 Administrator  everything                                   everything
-Manager        own, unassigned, owned by a member of one    the same
-               of their teams, or filed under one of them
-Sales rep      everything; with the org setting "reps see   own, unassigned, and their teams'
-               only their own customers": own + unassigned  records (within what they see)
+Manager        everything; with the org setting "managers   the same
+               see only their teams": own, unassigned,
+               owned by a member of one of their teams, or
+               filed under one of them
+Normal user    everything; with the org setting "reps see   own, unassigned, and their teams'
+(Sales rep)    only their own customers" (seed 001's CRM    records (within what they see)
+               mode): own + unassigned
 Restricted     own + unassigned                             the same
 =============  ===========================================  =====================================
 
 "Their teams" are the teams a user manages or belongs to. Inactive and anonymous users
 see nothing. Records hidden from a user answer 404, visible but read-only ones 403.
+
+What a user may *do* with what they see (export, open reports, delete…) is a Django permission
+(`require_permission`): their role group's, their own, and their teams' permission groups'
+(crm.auth_backends). Managers hold the export and report permissions; Normal users and
+Restricted users only when granted.
 """
 
 from __future__ import annotations
@@ -29,11 +38,19 @@ from crm.models import OrganisationSettings, Role, Team, User
 NOTHING = Q(pk__in=[])
 
 
+def _org_settings(user) -> OrganisationSettings:
+    """The org-wide settings, read once per user object (request.user lives for one request)."""
+    if not hasattr(user, "_org_settings"):
+        user._org_settings = OrganisationSettings.load()
+    return user._org_settings
+
+
 def _reps_see_only_their_own(user) -> bool:
-    """The org-wide setting, read once per user object (request.user lives for one request)."""
-    if not hasattr(user, "_reps_see_only_their_own"):
-        user._reps_see_only_their_own = OrganisationSettings.load().reps_see_only_own_customers
-    return user._reps_see_only_their_own
+    return _org_settings(user).reps_see_only_own_customers
+
+
+def _managers_see_only_their_teams(user) -> bool:
+    return _org_settings(user).managers_see_only_their_teams
 
 
 def _their_teams(user: User) -> models.QuerySet:
@@ -59,12 +76,25 @@ def visibility_scope(user, *, prefix: str = "") -> Q | None:
     if role == Role.ADMINISTRATOR:
         return None
     if role == Role.MANAGER:
-        return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
-    if role == Role.SALES_REP:
+        if _managers_see_only_their_teams(user):
+            return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
+        return None
+    if role == Role.NORMAL_USER:
         if _reps_see_only_their_own(user):
             return _own_or_unassigned(user, prefix)
         return None
     return _own_or_unassigned(user, prefix)
+
+
+def oversees_every_team(user) -> bool:
+    """Whether reports show `user` the figures of every seller and team: Administrators, and
+    Managers unless the org setting narrows them to their teams."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    role = user.role
+    if role == Role.ADMINISTRATOR:
+        return True
+    return role == Role.MANAGER and not _managers_see_only_their_teams(user)
 
 
 def edit_scope(user, *, prefix: str = "") -> Q | None:
@@ -72,7 +102,7 @@ def edit_scope(user, *, prefix: str = "") -> Q | None:
     if not user.is_authenticated or not user.is_active:
         return NOTHING
     role = user.role
-    if role == Role.SALES_REP:
+    if role == Role.NORMAL_USER:
         if _reps_see_only_their_own(user):
             return _own_or_unassigned(user, prefix)
         return _own_or_unassigned(user, prefix) | _team_scope(user, prefix)
@@ -121,6 +151,7 @@ def get_editable_or_404(model_or_queryset, user, **lookup):
 
 
 def require_permission(user, permission: str) -> None:
-    """403 unless the user's role (group) grants `permission`, e.g. "contacts.export_company"."""
+    """403 unless the user holds `permission`, e.g. "contacts.export_company": from their role
+    group, as their own, or from a permission group of one of their teams."""
     if not user.has_perm(permission):
         raise PermissionDenied

@@ -205,7 +205,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["groups", "is_active", "teams"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "start_page")}),
         (_("Role"), {"fields": ("is_active", "groups", "is_superuser", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -224,12 +224,17 @@ class UserAdmin(DjangoUserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
-    filter_horizontal = ["members", "managers"]
+    filter_horizontal = ["members", "managers", "permission_groups"]
 
 
 @admin.register(OrganisationSettings)
 class OrganisationSettingsAdmin(admin.ModelAdmin):
-    list_display = ["name", "reps_see_only_own_customers", "default_currency"]
+    list_display = [
+        "name",
+        "reps_see_only_own_customers",
+        "managers_see_only_their_teams",
+        "default_currency",
+    ]
 
     def has_add_permission(self, request):
         return not OrganisationSettings.objects.exists()

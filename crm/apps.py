@@ -27,6 +27,11 @@ class CrmConfig(AppConfig):
             User.groups.through,
             User.user_permissions.through,
             Group.permissions.through,
+            # A team's permission groups reach its members and managers (crm.auth_backends), so
+            # who is in a team and which groups it carries decide permissions too.
+            Team.permission_groups.through,
+            Team.members.through,
+            Team.managers.through,
         )
         # Every model choice field (forms, Django admin) takes its options over watched tables
         # from the cache: Django's documented `iterator` hook, set once for all of them.

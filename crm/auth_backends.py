@@ -1,4 +1,5 @@
-"""Authentication backend that gives the Administrator role every permission."""
+"""Authentication backend that gives the Administrator role every permission and team members
+their team's permission groups."""
 
 from functools import cache
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.db.models import OuterRef
 
 from crm import lookup_cache
-from crm.models import Role, User
+from crm.models import Role, Team, User
 
 
 @cache
@@ -22,7 +23,9 @@ def _users_with_their_role():
 
 @cache
 def _permissions_sql() -> str:
-    """A user's permissions, their own and their groups', as (app label, codename) rows."""
+    """A user's permissions as (app label, codename) rows: their own, their groups', and those of
+    the permission groups of the teams they belong to or manage (seed 002: teams may have
+    different permissions)."""
     quote = connection.ops.quote_name
 
     def table(model) -> str:
@@ -32,16 +35,27 @@ def _permissions_sql() -> str:
         return quote(model._meta.get_field(field).column)
 
     own, member, granted = User.user_permissions.through, User.groups.through, Group.permissions.through
+    team_groups, team_members, team_managers = (
+        Team.permission_groups.through,
+        Team.members.through,
+        Team.managers.through,
+    )
     # Only quoted table and column names are put in the text; the user id is a parameter.
     return (
         f"SELECT ct.{column(ContentType, 'app_label')}, p.{column(Permission, 'codename')} "  # noqa: S608
         f"FROM {table(Permission)} p JOIN {table(ContentType)} ct "
         f"ON ct.{column(ContentType, 'id')} = p.{column(Permission, 'content_type')} "
         f"WHERE p.{column(Permission, 'id')} IN ("
-        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = %s "
-        f"UNION SELECT g.{column(granted, 'permission')} FROM {table(granted)} g "
-        f"JOIN {table(member)} m ON m.{column(member, 'group')} = g.{column(granted, 'group')} "
-        f"WHERE m.{column(member, 'user')} = %s)"
+        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = %(user)s "
+        f"UNION SELECT {column(granted, 'permission')} FROM {table(granted)} "
+        f"WHERE {column(granted, 'group')} IN ("
+        f"SELECT {column(member, 'group')} FROM {table(member)} WHERE {column(member, 'user')} = %(user)s "
+        f"UNION SELECT {column(team_groups, 'group')} FROM {table(team_groups)} "
+        f"WHERE {column(team_groups, 'team')} IN ("
+        f"SELECT {column(team_members, 'team')} FROM {table(team_members)} "
+        f"WHERE {column(team_members, 'user')} = %(user)s "
+        f"UNION SELECT {column(team_managers, 'team')} FROM {table(team_managers)} "
+        f"WHERE {column(team_managers, 'user')} = %(user)s)))"
     )
 
 
@@ -50,21 +64,24 @@ def _read_permissions(user) -> set[str]:
         rows = Permission.objects.values_list("content_type__app_label", "codename")
     else:
         with connection.cursor() as cursor:
-            cursor.execute(_permissions_sql(), [user.pk, user.pk])
+            cursor.execute(_permissions_sql(), {"user": user.pk})
             rows = cursor.fetchall()
     return {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
 class RoleBackend(ModelBackend):
-    """Model permissions from the role groups; Administrators hold all of them.
+    """Model permissions from the role groups, the user's own and their teams' permission groups;
+    Administrators hold all of them.
 
     The Administrator group therefore needs no permission rows, and permissions that later
-    apps add reach administrators without a data migration.
+    apps add reach administrators without a data migration. A team's permission groups give its
+    members and managers permissions, never a role (User.role reads the user's own groups).
 
     Every page loads its user through get_user(), asks for the role and, for the buttons it
     shows, for permissions: the role's group names come with the user row (one query, not two),
-    and the permissions, the user's own and their groups', in one prepared query, not two ORM
-    queries (the ORM spent longer building them than PostgreSQL answering them).
+    and the permissions, the user's own, their groups' and their teams' groups', in one prepared
+    query, not several ORM queries (the ORM spent longer building them than PostgreSQL answering
+    them).
     """
 
     def get_user(self, user_id):
@@ -78,8 +95,9 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            # Kept per process until a permission, group or membership changes (the tables are
-            # watched by crm.lookup_cache), so a revoked permission is gone on the next request.
+            # Kept per process until a permission, group, membership of a group or a team, or a
+            # team's permission groups change (the tables are watched by crm.lookup_cache, see
+            # crm/apps.py), so a revoked permission is gone on the next request.
             user_obj._perm_cache = lookup_cache.cached(
                 ("permissions", user_obj.pk, user_obj.is_superuser),
                 lambda: frozenset(_read_permissions(user_obj)),

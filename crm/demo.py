@@ -25,8 +25,8 @@ class DemoUser:
 DEMO_USERS = [
     DemoUser("admin", "Agnes", "Andersson", Role.ADMINISTRATOR, None),
     DemoUser("manager", "Márta", "Kovács", Role.MANAGER, "Nordic", manages_team=True),
-    DemoUser("rep", "Erik", "Lindqvist", Role.SALES_REP, "Nordic"),
-    DemoUser("rep2", "Bence", "Szabó", Role.SALES_REP, "Central Europe"),
+    DemoUser("rep", "Erik", "Lindqvist", Role.NORMAL_USER, "Nordic"),
+    DemoUser("rep2", "Bence", "Szabó", Role.NORMAL_USER, "Central Europe"),
     DemoUser("restricted", "Åsa", "Öberg", Role.RESTRICTED, "Nordic"),
 ]
 

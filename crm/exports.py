@@ -12,11 +12,12 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -131,17 +132,27 @@ def rows(queryset, columns: list[Column]) -> Iterable[list]:
         yield [_cell(column.value(record), zone) for column in columns]
 
 
+def _all_rows(queryset, columns: list[Column], then: Sequence[tuple[QuerySet, list[Column]]]):
+    """The rows of `queryset`, then those of each (queryset, columns) of `then`: other records
+    under the same headers, e.g. the board's deals, then its customers without a deal."""
+    yield from rows(queryset, columns)
+    for more, more_columns in then:
+        if len(more_columns) != len(columns):
+            raise ValueError("Every part of an export has the same columns.")
+        yield from rows(more, more_columns)
+
+
 class _Echo:
     def write(self, value):
         return value
 
 
-def _csv_stream(queryset, columns):
+def _csv_stream(queryset, columns, then=()):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a BOM, so Excel reads the file as UTF-8 (å, ö, ő…)
     # Headers too: a custom field's label is typed by an admin and may start with "=".
     yield writer.writerow([neutralise(str(column.header)) for column in columns])
-    for row in rows(queryset, columns):
+    for row in _all_rows(queryset, columns, then):
         yield writer.writerow(
             [value.isoformat() if hasattr(value, "isoformat") else neutralise(value) for value in row]
         )
@@ -151,7 +162,7 @@ def _csv_stream(queryset, columns):
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _xlsx_bytes(queryset, columns, sheet_title: str) -> bytes:
+def _xlsx_bytes(queryset, columns, sheet_title: str, then=()) -> bytes:
     """The rows as an XLSX workbook, written by XlsxWriter (three times faster than openpyxl here).
 
     Text is always written as a string cell, which a spreadsheet shows and never evaluates, and
@@ -173,7 +184,7 @@ def _xlsx_bytes(queryset, columns, sheet_title: str) -> bytes:
     datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for column_number, column in enumerate(columns):
         sheet.write_string(0, column_number, XML_ILLEGAL.sub("", str(column.header)))
-    for row_number, row in enumerate(rows(queryset, columns), start=1):
+    for row_number, row in enumerate(_all_rows(queryset, columns, then), start=1):
         for column_number, value in enumerate(row):
             if isinstance(value, str):
                 if value:
@@ -188,18 +199,26 @@ def _xlsx_bytes(queryset, columns, sheet_title: str) -> bytes:
     return buffer.getvalue()
 
 
-def export_response(queryset, columns: list[Column], *, file_format: str, name: str):
-    """An attachment with the rows of `queryset` (already filtered and access-scoped)."""
+def export_response(
+    queryset,
+    columns: list[Column],
+    *,
+    file_format: str,
+    name: str,
+    then: Sequence[tuple[QuerySet, list[Column]]] = (),
+):
+    """An attachment with the rows of `queryset` (already filtered and access-scoped), followed
+    by those of each (queryset, columns) in `then`, whose columns have the same headers."""
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     if file_format == "csv":
         response = StreamingHttpResponse(
-            _csv_stream(queryset, columns), content_type="text/csv; charset=utf-8"
+            _csv_stream(queryset, columns, then), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
         return response
     if file_format == "xlsx":
         response = HttpResponse(
-            _xlsx_bytes(queryset, columns, name),
+            _xlsx_bytes(queryset, columns, name, then),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'

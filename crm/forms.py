@@ -86,3 +86,12 @@ class VersionedModelForm(forms.ModelForm):
         if hasattr(self, "custom_field_model"):
             values["custom_fields"] = self.custom_values(getattr(self.instance, "custom_fields", None))
         return values
+
+
+class MySettingsForm(forms.ModelForm):
+    """What a user sets for themselves: the page they start on (seed 001: the sales board)."""
+
+    class Meta:
+        model = User
+        fields = ["start_page"]
+        widgets = {"start_page": forms.RadioSelect}

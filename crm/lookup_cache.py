@@ -142,7 +142,7 @@ class LookupChoiceIterator(ModelChoiceIterator):
     and built every option's instance on each page view.
 
     A field with its own label function per instance, a queryset with prefetches, or one that
-    reads any table that is not watched (a visibility subquery, a membership join) is read from
+    reads any table that is not watched (a visibility subquery, a join with companies) is read from
     the database as before. Installed for every ModelChoiceField (forms, admin) in CrmConfig."""
 
     def _key(self):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -12,22 +12,40 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The four permission levels of the MiniCRM seed, most privileged first.
+    """The four permission levels of the MiniCRM seed (003), most privileged first.
 
-    Each is a Django group of the same name; its permissions are edited in admin.
+    Each is a Django group of the same name; its permissions are edited in admin. The seed's
+    "Normal user" keeps the group name and label "Sales rep" that the app has always shown.
+    What each role sees is crm.access; what it may do beyond that, its group's permissions
+    (plus those of its teams' permission groups, crm.auth_backends).
     """
 
     ADMINISTRATOR = "Administrator", _("Administrator")
     MANAGER = "Manager", _("Manager")
-    SALES_REP = "Sales rep", _("Sales rep")
+    NORMAL_USER = "Sales rep", _("Sales rep")
     RESTRICTED = "Restricted", _("Restricted")
 
 
-ROLES_BY_PRIVILEGE = [Role.ADMINISTRATOR, Role.MANAGER, Role.SALES_REP, Role.RESTRICTED]
+ROLES_BY_PRIVILEGE = [Role.ADMINISTRATOR, Role.MANAGER, Role.NORMAL_USER, Role.RESTRICTED]
+
+
+class StartPage(models.TextChoices):
+    """The page a user lands on at "/" and after signing in (seed 001: CRM users start on the
+    sales board). Each value names the URL it opens."""
+
+    DASHBOARD = "dashboard", _("Dashboard")
+    SALES_BOARD = "opportunities:board", _("Sales board")
 
 
 class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
+    start_page = models.CharField(
+        _("start page"),
+        max_length=40,
+        choices=StartPage.choices,
+        default=StartPage.DASHBOARD,
+        help_text=_("The page opened at sign-in and by the CRM logo."),
+    )
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -72,7 +90,23 @@ class Team(models.Model):
         related_name="managed_teams",
         blank=True,
         verbose_name=_("managers"),
-        help_text=_("Managers see and edit the records of every member of the team."),
+        help_text=_(
+            'With the organisation setting "managers see only their teams", a manager sees and '
+            "edits the records of the teams they manage or belong to; otherwise every record."
+        ),
+    )
+    # Seed 002: teams may have different permissions. A role is the user's own group; a team
+    # adds permissions, never a role, so the role groups are not offered here.
+    permission_groups = models.ManyToManyField(
+        Group,
+        related_name="teams",
+        blank=True,
+        limit_choices_to=~models.Q(name__in=Role.values),
+        verbose_name=_("permission groups"),
+        help_text=_(
+            "Extra permissions for the team's members and managers, e.g. a marketing team that may "
+            "export people or open reports. Their role still decides which records they see."
+        ),
     )
 
     class Meta:
@@ -94,6 +128,15 @@ class OrganisationSettings(models.Model):
         help_text=_(
             "Sales-intelligence mode: a sales rep sees only records they own or that nobody owns, "
             "instead of every customer card."
+        ),
+    )
+    managers_see_only_their_teams = models.BooleanField(
+        _("managers see only their teams"),
+        default=False,
+        help_text=_(
+            "A manager sees every record unless this is on; then only their own, unassigned ones, "
+            "those of the members of the teams they manage or belong to, and those filed under "
+            "these teams."
         ),
     )
     default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
@@ -121,6 +164,24 @@ class OrganisationSettings(models.Model):
 
         row = lookup_cache.cached("organisation-settings", read_row)
         return cls.from_db("default", [field.attname for field in cls._meta.concrete_fields], row)
+
+
+class Report(models.Model):
+    """No table: it holds the permission to open reports (pages that add up figures across
+    records and sellers, e.g. the sales targets page), since a Django permission belongs to a
+    model. Managers hold it; grant it to a user or to a team's permission group in admin."""
+
+    PERMISSION = "crm.view_reports"  # for access.require_permission and user.has_perm
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_reports", _("Can open reports"))]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return str(_("Reports"))
 
 
 class OwnedQuerySet(models.QuerySet):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Role
+from crm.models import Report, Role
 
 EVERY_ROLE = frozenset(Role)
 MANAGERS = frozenset({Role.ADMINISTRATOR, Role.MANAGER})
@@ -19,8 +19,12 @@ MANAGERS = frozenset({Role.ADMINISTRATOR, Role.MANAGER})
 class NavItem:
     label: str
     url_name: str
-    roles: frozenset
+    roles: frozenset  # roles that always see the entry
     section: str
+    permission: str | None = None  # and whoever holds this permission (granted to them or a team)
+
+    def is_for(self, user) -> bool:
+        return user.role in self.roles or (self.permission is not None and user.has_perm(self.permission))
 
 
 NAV_ITEMS = [
@@ -31,8 +35,9 @@ NAV_ITEMS = [
     NavItem(_("Sales board"), "opportunities:board", EVERY_ROLE, "board"),
     NavItem(_("Activities"), "activities:activity_list", EVERY_ROLE, "activities"),
     NavItem(_("Marketing"), "marketing:campaign_list", MANAGERS, "marketing"),
-    NavItem(_("Support"), "support:ticket_list", frozenset({*MANAGERS, Role.SALES_REP}), "support"),
-    NavItem(_("Reports"), "reports", MANAGERS, "reports"),
+    NavItem(_("Support"), "support:ticket_list", frozenset({*MANAGERS, Role.NORMAL_USER}), "support"),
+    # Reports follow their permission: Managers hold it by default, Normal users when granted.
+    NavItem(_("Reports"), "reports", frozenset(), "reports", permission=Report.PERMISSION),
     NavItem(_("GDPR"), "gdpr:contact_age_list", MANAGERS, "gdpr"),
     NavItem(_("Admin"), "admin:index", frozenset({Role.ADMINISTRATOR}), "admin"),
 ]
@@ -55,7 +60,7 @@ def navigation_for(user, current_section: str = "") -> list[dict]:
     entries = []
     urlconf, script_prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     for item in NAV_ITEMS:
-        if user.role not in item.roles:
+        if not item.is_for(user):
             continue
         url = _url(item.url_name, urlconf, script_prefix)
         if url is None:

@@ -32,3 +32,19 @@ def grant_role_permissions(apps, grants: dict[str, list[str]]) -> None:
             app_label, codename = name.split(".", 1)
             permission = permission_model.objects.get(content_type__app_label=app_label, codename=codename)
             group.permissions.add(permission)
+
+
+def revoke_role_permissions(apps, revokes: dict[str, list[str]]) -> None:
+    """Take the named permissions away from the named role groups (those they do not hold, and
+    groups that do not exist, are left alone)."""
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for group_name, permission_names in revokes.items():
+        group = group_model.objects.filter(name=group_name).first()
+        if group is None:
+            continue
+        for name in permission_names:
+            app_label, codename = name.split(".", 1)
+            group.permissions.remove(
+                *permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
+            )

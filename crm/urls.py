@@ -22,7 +22,9 @@ account_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("accounts/settings/", views.my_settings, name="my_settings"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
     path("contacts/", include("contacts.urls")),

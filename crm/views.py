@@ -1,13 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from crm import health, password_reset, security
+from crm import health, password_reset, security, start_page
 from crm.dashboard import dashboard_figures
-from crm.forms import QueuedPasswordResetForm
+from crm.forms import MySettingsForm, QueuedPasswordResetForm
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -28,6 +30,26 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def dashboard(request):
     return render(request, "crm/dashboard.html", {"figures": dashboard_figures(user=request.user)})
+
+
+@require_GET
+def home(request):
+    """ "/": the user's start page (crm.start_page): the sales board for who chose it."""
+    url = start_page.start_url(request.user)
+    return redirect(url) if url else dashboard(request)
+
+
+@require_http_methods(["GET", "POST"])
+def my_settings(request):
+    """The signed-in user's own settings: their start page."""
+    form = MySettingsForm(request.POST or None, instance=request.user)
+    if form.is_valid():
+        start_page.user_set_start_page(
+            actor=request.user, user=request.user, start_page=form.cleaned_data["start_page"]
+        )
+        messages.success(request, _("Your settings are saved."))
+        return redirect("my_settings")
+    return render(request, "crm/my_settings.html", {"form": form}, status=422 if form.is_bound else 200)
 
 
 @login_not_required

@@ -3,6 +3,7 @@
 import random
 
 from contacts.demo import FIRST_NAMES, LAST_NAMES, TITLES, _ascii
+from contacts.models import BusinessUnit
 from leads import services
 from leads.models import Lead, LeadSource
 
@@ -12,12 +13,21 @@ LEAD_COMPANIES = [
     ("Nordlys Arkiv", "nordlysarkiv.se"), ("Sveriges Radio Arkiv", "sr-arkiv.se"), ("Umeå Konstmuseum", "konstmuseum-umea.se"),
     ("Szegedi Filmarchívum", "filmarchivum.hu"), ("Nyíregyházi Levéltár", "leveltar-nyh.hu"), ("Zalaegerszegi Könyvtár", "konyvtar-zeg.hu"),
     ("Hamburger Hafenarchiv GmbH", "hafenarchiv.de"), ("Glasgow Film Trust", "glasgowfilm.org"), ("Espoo City Archive", "espoo.fi"),
-    ("Aalborg Universitet", "aau.dk"), ("Chennai Court Records", "chennaicourts.in"), ("", "gmail.com"),
+    ("Aalborg Universitet", "aau.dk"), ("Chennai Court Records", "chennaicourts.in"), ("Private film collector", "gmail.com"),
 ]  # fmt: skip
 STATUSES = (
     [Lead.Status.NEW] * 5 + [Lead.Status.WORKING] * 3 + [Lead.Status.QUALIFIED, Lead.Status.DISQUALIFIED]
 )
 OWNERS = ["rep", "rep2", "restricted", "manager", None]
+# Seed 000: "Details - what context did we get this lead"; trade shows name the event.
+CONTEXTS = {
+    "Web form": "Contact us form: asked about film preservation",
+    "Website": "Read the digitization pages three times in a week",
+    "Import": "Participant list of DigiPres Stockholm 2025",
+    "Referral": "Recommended by Nordlys Arkiv AB",
+    "Cold outreach": "Archive modernisation mailing, spring 2026",
+    "Partner": "Introduced by our Nordic reseller",
+}
 
 
 def demo_leads_ensure(*, users, count: int = 80) -> int:
@@ -25,6 +35,7 @@ def demo_leads_ensure(*, users, count: int = 80) -> int:
         return Lead.objects.count()
     random_numbers = random.Random(80)
     sources = list(LeadSource.objects.all())
+    business_units = list(BusinessUnit.objects.all())
     markets = list(FIRST_NAMES)
     for index in range(count - Lead.objects.count()):
         market = random_numbers.choice(markets)
@@ -40,7 +51,11 @@ def demo_leads_ensure(*, users, count: int = 80) -> int:
                 "email": f"{_ascii(first)}.{_ascii(last)}{index}@{domain}",
                 "title": random_numbers.choice(TITLES),
                 "source": source,
-                "details": random_numbers.choice(EVENTS) if source.name == "Trade show" else "",
+                "details": random_numbers.choice(EVENTS)
+                if source.name == "Trade show"
+                else CONTEXTS.get(source.name, source.name),
+                # Picked by position, not drawn: the random names and sources stay what they were.
+                "business_unit": business_units[index % len(business_units)],
                 "status": random_numbers.choice(STATUSES),
                 "score": random_numbers.choice([0, 0, 5, 10, 15, 30]),
                 "owner": users.get(random_numbers.choice(OWNERS) or ""),

@@ -1,19 +1,22 @@
 from django import forms
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from contacts.forms import MinimumFieldsFormMixin
 from contacts.models import Company, Person
 from crm.forms import VersionedModelForm
 from crm.widgets import AutocompleteSelect
 from leads.models import Lead
-from opportunities.models import Pipeline
+from opportunities.forms import CriterionChoiceField, explain_verticals
+from opportunities.models import Pipeline, Stage, StageCriterion, Vertical
 
 NEW = "new"
 NONE = "none"
 OTHER = "other"
 
 
-class LeadForm(VersionedModelForm):
+class LeadForm(MinimumFieldsFormMixin, VersionedModelForm):
     class Meta:
         model = Lead
         fields = [
@@ -62,12 +65,39 @@ class LeadConversionForm(forms.Form):
     deal_name = forms.CharField(
         max_length=200, required=False, label=_("Deal name"), help_text=_("Empty: the company's name.")
     )
+    # What the first stage may ask of the new deal (seed 000's Identify: two ticks, and a
+    # prioritised vertical or the reason for adding the deal in its description).
+    deal_criteria = CriterionChoiceField(
+        queryset=StageCriterion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("The deal's entry criteria met"),
+        help_text=_("Tick what is true; the first stage of the chosen pipeline needs its ticks."),
+    )
+    deal_vertical = forms.ModelChoiceField(
+        queryset=Vertical.objects.filter(is_active=True), required=False, label=_("Deal vertical")
+    )
+    deal_description = forms.CharField(
+        required=False,
+        label=_("Deal description"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Outside the prioritised verticals: why the deal is worth adding."),
+    )
 
     def __init__(self, *args, user, lead: Lead, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
         self.fields["other_company"].queryset = Company.objects.visible_to(user)
         self.fields["other_person"].queryset = Person.objects.visible_to(user)
+        first_stage = Stage.objects.filter(pipeline_id=OuterRef("stage__pipeline_id")).order_by("position")
+        self.fields["deal_criteria"].queryset = (
+            StageCriterion.objects.filter(
+                stage__pipeline__is_active=True, stage_id=Subquery(first_stage.values("pk")[:1])
+            )
+            .select_related("stage__pipeline")
+            .order_by("stage__pipeline__position", "position")
+        )
+        explain_verticals(self, "deal_vertical")
         company_choices = [
             (str(company.pk), _("Existing: %(name)s") % {"name": company.name})
             for company in candidates.companies
@@ -122,10 +152,19 @@ class LeadConversionForm(forms.Form):
         )
         # A chosen pipeline means a deal, ticked or not.
         create_deal = self.cleaned_data.get("create_deal") or self.cleaned_data.get("deal_pipeline")
+        pipeline = self.cleaned_data.get("deal_pipeline") if create_deal else None
         return {
             "company": company,
             "create_company": company_choice == NEW,
             "person": person,
-            "deal_pipeline": self.cleaned_data.get("deal_pipeline") if create_deal else None,
+            "deal_pipeline": pipeline,
             "deal_name": self.cleaned_data.get("deal_name", ""),
+            "deal_vertical": self.cleaned_data.get("deal_vertical"),
+            "deal_description": self.cleaned_data.get("deal_description", ""),
+            # Ticks of another pipeline's first stage say nothing about this deal.
+            "deal_criteria": [
+                criterion
+                for criterion in self.cleaned_data.get("deal_criteria", [])
+                if pipeline is not None and criterion.stage.pipeline_id == pipeline.pk
+            ],
         }

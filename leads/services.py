@@ -17,7 +17,7 @@ from crm import access
 from crm.services import audit_record, record_create, record_delete, record_update
 from leads.models import Lead
 from opportunities import services as deal_services
-from opportunities.models import Pipeline
+from opportunities.models import Pipeline, StageCriterion, Vertical
 from opportunities.pipeline import StageGateError
 
 LEAD_FIELDS = frozenset(
@@ -97,8 +97,13 @@ def lead_convert(
     person: Person | None = None,
     deal_pipeline: Pipeline | None = None,
     deal_name: str = "",
+    deal_vertical: Vertical | None = None,
+    deal_description: str = "",
+    deal_criteria: list[StageCriterion] | None = None,
 ) -> tuple[Person, Company | None]:
-    """Turn a lead into a person (an existing one, or new) at a company (existing, new or none).
+    """Turn a lead into a person (an existing one, or new) at a company (existing, new or none),
+    and with `deal_pipeline` into a deal in its first stage too, through that stage's gate (with
+    the vertical, description and checklist ticks given).
 
     Existing records must be visible to the actor; a chosen person keeps their own data and only
     gains the company when they had none. All of it happens or none of it does.
@@ -159,9 +164,12 @@ def lead_convert(
                     "company": company,
                     "primary_contact": person,
                     "business_unit": lead.business_unit,
+                    "vertical": deal_vertical,
+                    "description": deal_description.strip(),
                     "owner": owner,
                     "team": lead.team,
                 },
+                confirmed_criteria=deal_criteria,
             )
         except StageGateError as error:
             # Rolls back the person and company created above: all or nothing.

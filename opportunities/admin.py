@@ -8,8 +8,16 @@ from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin, VersionedAdmi
 from opportunities import pipeline as gates
 from opportunities.models import Deal, DealContact, Pipeline, Stage, StageCriterion, Vertical, VolumeUnit
 
-admin.site.register(Vertical, LookupAdmin)
 admin.site.register(VolumeUnit, LookupAdmin)
+
+
+@admin.register(Vertical)
+class VerticalAdmin(LookupAdmin):
+    """The verticals, and which of them the company prioritises (the journey's Identify gate)."""
+
+    list_display = ["name", "position", "is_prioritised", "is_active"]
+    list_editable = ["position", "is_prioritised", "is_active"]
+    list_filter = ["is_prioritised", "is_active"]
 
 
 class StageInline(FixedQueriesInlineMixin, admin.TabularInline):
@@ -30,8 +38,13 @@ class StageInline(FixedQueriesInlineMixin, admin.TabularInline):
 
 @admin.register(Pipeline)
 class PipelineAdmin(admin.ModelAdmin):
-    list_display = ["name", "position", "is_active"]
-    list_editable = ["position", "is_active"]
+    list_display = ["name", "position", "is_active", "sms_enabled"]
+    list_editable = ["position", "is_active", "sms_enabled"]
+    fieldsets = (
+        (None, {"fields": ("name", "position", "is_active", "sms_enabled")}),
+        # Seed 001, "Definition": fixed labels instead of free text.
+        (_("Fixed labels"), {"fields": ("deal_names", "probabilities")}),
+    )
     inlines = [StageInline]
 
 

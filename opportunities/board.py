@@ -62,6 +62,15 @@ PERIOD_MONTH, PERIOD_QUARTER, PERIOD_YEAR, PERIOD_CUSTOM, PERIOD_ANY = (
     "custom",
     "any",
 )
+# Whose the board's user filter means. Seed 001: "each user owns their customers", and the board
+# filtered by a user shows the business of that user's customers, whoever owns each deal; the deal
+# owner stays a second choice. A deal without a company has no customer owner: it counts as its
+# own owner's.
+OWNER_OF_CUSTOMER, OWNER_OF_DEAL = "customer", "deal"
+OWNERS_OF = [
+    (OWNER_OF_CUSTOMER, gettext_lazy("Customer owner")),
+    (OWNER_OF_DEAL, gettext_lazy("Deal owner")),
+]
 PERIODS = [
     (PERIOD_MONTH, gettext_lazy("This month")),
     (PERIOD_QUARTER, gettext_lazy("This quarter")),
@@ -108,6 +117,8 @@ class BoardQuery:
     owner: User | None = None
     unassigned: bool = False  # only deals that nobody owns
     team: Team | None = None
+    # Whose deals the owner and team filters pick (seed 001: the customer's owner, by default).
+    owner_of: str = OWNER_OF_CUSTOMER
     start: datetime.date | None = None  # the period; None: open-ended
     end: datetime.date | None = None
     show_won: bool = True
@@ -225,12 +236,22 @@ def _owner_scope(query: BoardQuery, prefix: str = "") -> Q:
     return scope
 
 
+def _deal_owner_scope(query: BoardQuery) -> Q:
+    """The owner and team filters over deals: on the deal itself, or (by default) on its company,
+    a deal without a company being its own owner's."""
+    if query.owner_of == OWNER_OF_DEAL or not (query.unassigned or query.owner or query.team):
+        return _owner_scope(query)
+    return Q(company__isnull=False) & _owner_scope(query, "company__") | Q(
+        company__isnull=True
+    ) & _owner_scope(query)
+
+
 def board_deals(*, user, query: BoardQuery, stages: list[Stage] | None = None) -> QuerySet:
     """Every deal the board shows (not only the cards), visible to `user`."""
     stages = board_stages(query) if stages is None else stages
     open_ids = [stage.pk for stage in stages if stage.kind == Stage.Kind.OPEN]
     closed_ids = [stage.pk for stage in stages if stage.kind != Stage.Kind.OPEN]
-    deals = Deal.objects.visible_to(user).filter(_owner_scope(query), pipeline=query.pipeline)
+    deals = Deal.objects.visible_to(user).filter(_deal_owner_scope(query), pipeline=query.pipeline)
     if query.start is None and query.end is None:
         return deals.filter(stage_id__in=open_ids + closed_ids)
     expected, closed = Q(stage_id__in=open_ids), Q(stage_id__in=closed_ids)
@@ -410,6 +431,35 @@ def _export_weighted(row: dict) -> Decimal | None:
 
 def export_deals(*, user, query: BoardQuery) -> QuerySet:
     """The deals of the board's export (every deal the board counts, not only the cards shown),
-    in column order; the export reads only its columns' fields. Unprocessed companies are
-    companies, not deals: the company list exports them."""
+    in column order; the export reads only its columns' fields. The customers without a deal
+    follow them (`export_unprocessed`) when the board shows them."""
     return board_deals(user=user, query=query).order_by("stage__position", "expected_close_date", "pk")
+
+
+def _constant(value):
+    return lambda row: value
+
+
+def unprocessed_export_columns() -> list[ExportColumn]:
+    """The export's columns for a customer without a deal: the same headers as the deals',
+    the stage reading "Unprocessed" and the deal's own cells left empty."""
+    unprocessed = _("Unprocessed")
+    by_header = {
+        str(_("Stage")): ExportColumn(_("Stage"), (), _constant(unprocessed)),
+        str(_("Company")): exports.field(_("Company"), "name"),
+        str(_("Owner")): exports.user(_("Owner"), "owner"),
+        str(_("Team")): exports.field(_("Team"), "team__name"),
+    }
+    return [
+        by_header.get(str(column.header), ExportColumn(column.header, (), _constant(None)))
+        for column in export_columns()
+    ]
+
+
+def export_unprocessed(*, user, query: BoardQuery) -> list[tuple[QuerySet, list[ExportColumn]]]:
+    """The rows of the export after the deals: the unprocessed customers (seed 001: "export all
+    customers in the scoreboard view"), when the board shows them; none otherwise."""
+    if not query.show_unprocessed:
+        return []
+    companies = unprocessed_companies(user=user, query=query).select_related(None)
+    return [(companies, unprocessed_export_columns())]

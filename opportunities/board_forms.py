@@ -23,7 +23,13 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class BoardFilterForm(forms.Form):
     pipeline = forms.ChoiceField(label=_("Pipeline"))
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    owner = forms.ChoiceField(label=_("User"), required=False)
+    owner_of = forms.ChoiceField(
+        label=_("Whose"),
+        choices=board.OWNERS_OF,
+        required=False,
+        help_text=_("Whose the user and team filters mean: the customer's owner or the deal's."),
+    )
     team = forms.ChoiceField(label=_("Team"), required=False)
     period = forms.ChoiceField(label=_("Closing"), choices=board.PERIODS, required=False)
     start = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
@@ -60,6 +66,9 @@ class BoardFilterForm(forms.Form):
             raise forms.ValidationError(_("There is no active pipeline yet."))
         return self.pipelines[chosen]
 
+    def clean_owner_of(self):
+        return self.cleaned_data.get("owner_of") or board.OWNER_OF_CUSTOMER
+
     def clean_period(self):
         return self.cleaned_data.get("period") or board.PERIOD_QUARTER
 
@@ -84,6 +93,7 @@ class BoardFilterForm(forms.Form):
             owner=self.owners.get(data.get("owner") or ""),
             unassigned=data.get("owner") == UNASSIGNED,
             team=self.teams.get(data.get("team") or ""),
+            owner_of=data["owner_of"],
             start=start,
             end=end,
             show_won=data.get("won", False),

@@ -58,8 +58,14 @@ def board_export(request, file_format: str):
     filters = BoardFilterForm(request.GET, user=request.user)
     if not filters.is_valid():
         return render(request, PAGE, _context(request, filters), status=400)
-    deals = board.export_deals(user=request.user, query=filters.board_query())
-    return export_response(deals, board.export_columns(), file_format=file_format, name="sales-board")
+    query = filters.board_query()
+    return export_response(
+        board.export_deals(user=request.user, query=query),
+        board.export_columns(),
+        file_format=file_format,
+        name="sales-board",
+        then=board.export_unprocessed(user=request.user, query=query),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,6 +77,10 @@ def board_message(request):
     if not filters.is_valid():
         return render(request, PAGE, _context(request, filters, message_form=form), status=400)
     query = filters.board_query()
+    if not messaging.sms_enabled(query.pipeline):
+        # The board with a clear refusal; nothing is counted or sent.
+        context = _context(request, filters, sms_refused=messaging.SMS_DISABLED)
+        return render(request, PAGE, context, status=403)
     if form.is_valid():
         try:
             report = messaging.board_message_send(

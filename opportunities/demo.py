@@ -1,5 +1,6 @@
 """~120 demo deals across the three pipelines and all their stages, created through the gate-
-checked service with what each stage requires; some won, some lost with a reason."""
+checked service with what each stage requires; some won, some lost with a reason. Some journey
+deals lie outside the prioritised verticals and say in their description why they were added."""
 
 import datetime
 import random
@@ -12,6 +13,8 @@ from opportunities.models import Deal, Pipeline, Product, Vertical, VolumeUnit
 CONTENTS = ["Movie soundfiles in different languages", "Legal documents", "Personnel records", "Radio archive",
             "Parish registers", "Medical images", "Court recordings", "Newspaper microfilm"]  # fmt: skip
 SERVICES = ["preservation", "digitization & preservation", "migration", "access platform"]
+REASONS_FOR_ADDING = ["The national archive law changes in 2027 and they must keep records for 100 years.",
+                      "Referred by a reseller who has a framework agreement with them."]  # fmt: skip
 LOST_REASONS = ["Budget moved to next year", "Chose a cloud-only competitor", "No decision maker engaged",
                 "Project cancelled after elections"]  # fmt: skip
 
@@ -35,6 +38,10 @@ def demo_deals_ensure(*, users, count: int = 120) -> int:
         unit = random_numbers.choice(["GB", "TB", "pages"])
         amount = random_numbers.choice([200, 500, 3, 12, 10_000, 50_000_000])
         content, service = random_numbers.choice(CONTENTS), random_numbers.choice(SERVICES)
+        # Every fourth deal has no vertical (or one the company does not prioritise): its
+        # description gives the reason for adding it, as the journey's Identify asks.
+        vertical = None if index % 4 == 3 else random_numbers.choice(verticals)
+        reason = "" if vertical and vertical.is_prioritised else random_numbers.choice(REASONS_FOR_ADDING)
         values = {
             "name": f"{amount:,} {unit} - {content} - {service}".replace(",", " "),
             "company": company,
@@ -45,7 +52,8 @@ def demo_deals_ensure(*, users, count: int = 120) -> int:
             "volume_amount": Decimal(amount),
             "volume_unit": units[unit],
             "sector": random_numbers.choice(sectors),
-            "vertical": random_numbers.choice(verticals),
+            "vertical": vertical,
+            "description": reason,
             "use_case": "Long-term preservation of the archive with guaranteed readability.",
             "business_case": "Lower storage cost over 30 years than keeping hard drives migrated.",
             "owner": company.owner,

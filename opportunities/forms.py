@@ -9,11 +9,23 @@ from crm.forms import VersionedModelForm
 from crm.models import User
 from crm.widgets import AutocompleteSelect
 from opportunities import pipeline as gates
-from opportunities.models import Deal, Pipeline, Stage
+from opportunities.models import Deal, Pipeline, Stage, StageCriterion, Vertical
 
 COMPANY_WIDGET = AutocompleteSelect(url=reverse_lazy("contacts:company_autocomplete"))
 PERSON_WIDGET = AutocompleteSelect(url=reverse_lazy("contacts:person_autocomplete"))
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+def explain_verticals(form, name: str = "vertical") -> None:
+    """Name the prioritised verticals under the vertical picker: outside them, a deal entering the
+    journey needs the reason for adding it in its description (seed 000)."""
+    if name not in form.fields:
+        return
+    prioritised = [vertical.name for vertical in Vertical.objects.filter(is_active=True, is_prioritised=True)]
+    if prioritised:
+        form.fields[name].help_text = _(
+            "Prioritised: %(names)s. For any other, say in the description why the deal is worth adding."
+        ) % {"names": ", ".join(prioritised)}
 
 
 def _scope_relations(form, user) -> None:
@@ -22,6 +34,46 @@ def _scope_relations(form, user) -> None:
         form.fields["company"].queryset = Company.objects.visible_to(user)
     if "primary_contact" in form.fields:
         form.fields["primary_contact"].queryset = Person.objects.visible_to(user)
+
+
+def apply_fixed_labels(form, pipeline: Pipeline | None) -> None:
+    """Seed 001, "Definition": when `pipeline` has a fixed list of deal names (subjects) or of
+    probabilities (weights), offer a dropdown of them instead of free text and refuse any other
+    value. A deal named or weighted before the list existed keeps its value until it is changed."""
+    if pipeline is None:
+        return
+    instance = form.instance
+    names = pipeline.fixed_deal_names
+    if names and "name" in form.fields:
+        current = instance.name if instance.pk and instance.name not in names else None
+        form.fields["name"] = forms.ChoiceField(
+            label=form.fields["name"].label,
+            choices=[("", "---------"), *((name, name) for name in names)]
+            + ([(current, _("%(name)s (not in the list)") % {"name": current})] if current else []),
+            error_messages={
+                "invalid_choice": _("Choose one of the deal names of the pipeline %(pipeline)s.")
+                % {"pipeline": pipeline.name}
+            },
+            help_text=_("The pipeline %(pipeline)s names its deals from this list.")
+            % {"pipeline": pipeline.name},
+        )
+    weights = pipeline.fixed_probabilities
+    if weights and "probability" in form.fields:
+        current = instance.probability
+        allowed = weights + (
+            [current] if instance.pk and current is not None and current not in weights else []
+        )
+        form.fields["probability"] = forms.TypedChoiceField(
+            label=form.fields["probability"].label,
+            coerce=int,
+            empty_value=None,
+            required=False,
+            choices=[("", _("The stage's default")), *((value, f"{value} %") for value in allowed)],
+            error_messages={
+                "invalid_choice": _("Choose one of the probabilities of the pipeline %(pipeline)s.")
+                % {"pipeline": pipeline.name}
+            },
+        )
 
 
 class DealForm(CustomFieldsFormMixin, VersionedModelForm):
@@ -50,8 +102,11 @@ class DealForm(CustomFieldsFormMixin, VersionedModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         _scope_relations(self, user)
+        explain_verticals(self)
         self.fields["colleagues"].queryset = User.objects.filter(is_active=True)
         self.fields["colleagues"].help_text = _("Colleagues working on the deal with its owner.")
+        if self.instance.pipeline_id:
+            apply_fixed_labels(self, self.instance.pipeline)
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()
@@ -60,22 +115,52 @@ class DealForm(CustomFieldsFormMixin, VersionedModelForm):
         return currency
 
 
+class CriterionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.stage.pipeline.name} · {obj.stage.name}: {obj.text}"
+
+
 class NewDealForm(DealForm):
-    """A new deal: its pipeline and the stage it starts in (gates up to that stage apply)."""
+    """A new deal: its pipeline, the stage it starts in (gates up to that stage apply) and the
+    ticks of those stages' checklists, e.g. Identify's entry criteria."""
 
     pipeline = forms.ModelChoiceField(queryset=Pipeline.objects.filter(is_active=True), label=_("Pipeline"))
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label=_("Stage"), required=False)
+    criteria = CriterionChoiceField(
+        queryset=StageCriterion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Criteria met"),
+        help_text=_(
+            "Tick what is true: the stage the deal starts in and each stage before it need their ticks."
+        ),
+    )
 
-    field_order = ["pipeline", "stage"]
+    field_order = ["pipeline", "stage", "criteria"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         pipeline_id = self.data.get("pipeline") or self.initial.get("pipeline")
         stages = Stage.objects.filter(pipeline__is_active=True).select_related("pipeline")
+        criteria = StageCriterion.objects.filter(
+            stage__pipeline__is_active=True, stage__kind=Stage.Kind.OPEN
+        ).select_related("stage__pipeline")
         if pipeline_id and str(pipeline_id).isdigit():
             stages = stages.filter(pipeline_id=pipeline_id)
+            criteria = criteria.filter(stage__pipeline_id=pipeline_id)
+            apply_fixed_labels(self, Pipeline.objects.filter(pk=pipeline_id, is_active=True).first())
         self.fields["stage"].queryset = stages
         self.fields["stage"].help_text = _("Empty: the pipeline's first stage.")
+        self.fields["criteria"].queryset = criteria.order_by(
+            "stage__pipeline__position", "stage__position", "position"
+        )
+        if not self.fields["criteria"].queryset.exists():
+            del self.fields["criteria"]
+
+    def confirmed_criteria(self) -> list[StageCriterion]:
+        """The ticks given for the chosen pipeline (a tick of another pipeline's stage means nothing)."""
+        pipeline = self.cleaned_data["pipeline"]
+        return [c for c in self.cleaned_data.get("criteria", []) if c.stage.pipeline_id == pipeline.pk]
 
     def clean(self):
         cleaned = super().clean()
@@ -86,8 +171,8 @@ class NewDealForm(DealForm):
 
     def service_values(self):
         values = super().service_values()
-        values.pop("pipeline", None)
-        values.pop("stage", None)
+        for name in ("pipeline", "stage", "criteria"):
+            values.pop(name, None)
         return values
 
 
@@ -96,6 +181,8 @@ MODEL_FIELDS_OF_REQUIREMENT = {
     "volume": ["volume_amount", "volume_unit"],
     "value": ["value", "currency"],  # an amount means nothing without its currency
     "name": ["name"],
+    "contact_person": ["primary_contact"],
+    "prioritised_vertical": ["vertical"],
 }
 # Sent by the form that asks for the missing items; a drop on the board or a stage button sends
 # only the stage and version, and then gets that form without errors on fields not typed in yet.
@@ -108,13 +195,16 @@ class StageMoveBaseForm(forms.ModelForm):
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), widget=forms.HiddenInput)
     filled_in = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
 
+    optional_fields: frozenset[str] = frozenset()  # one of alternatives: the gate says which will do
+
     def __init__(self, *args, user, deal: Deal, criteria, **kwargs):
         super().__init__(*args, instance=deal, **kwargs)
         _scope_relations(self, user)
+        explain_verticals(self)
         self.fields["stage"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
         for name, field in self.fields.items():
             if name not in {"version", "stage", FILLED_IN}:
-                field.required = True
+                field.required = name not in self.optional_fields
         self.criteria = list(criteria)
         for criterion in self.criteria:
             self.fields[f"{CRITERION_PREFIX}{criterion.pk}"] = forms.BooleanField(
@@ -131,12 +221,15 @@ class StageMoveBaseForm(forms.ModelForm):
 def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
     """A form asking for exactly what `deal` lacks to enter `stage` (nothing when it lacks nothing)."""
     missing = gates.missing_for_move(deal, stage)
-    fields = []
+    fields, required = [], set()
     for item in missing:
-        if item.kind in {"field", "name"}:
-            for name in MODEL_FIELDS_OF_REQUIREMENT.get(item.key, [item.key]):
+        keys = ["name"] if item.kind == "name" else item.requirements
+        for key in keys:
+            for name in MODEL_FIELDS_OF_REQUIREMENT.get(key, [key]):
                 if name not in fields:
                     fields.append(name)
+                if item.kind != "either":
+                    required.add(name)
     form_class = modelform_factory(
         Deal,
         form=StageMoveBaseForm,
@@ -148,8 +241,10 @@ def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
             "lost_reason": forms.Textarea(attrs={"rows": 2}),
             "use_case": forms.Textarea(attrs={"rows": 2}),
             "business_case": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 2}),
         },
     )
+    form_class.optional_fields = frozenset(fields) - required
     initial = {"stage": stage.pk, "version": deal.version}
     if data is not None and missing and not data.get(FILLED_IN):
         # Only the move was asked for: offer the form, without errors on what is not typed yet.

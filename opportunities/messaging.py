@@ -1,5 +1,10 @@
-"""Batch text messages to the primary contacts of the deals on the sales board.
+"""Batch text messages to the customers on the sales board (seed 001: "send Batch SMS to all
+customers in the scoreboard view (SMS must be enabled for this project)").
 
+Only a pipeline whose `sms_enabled` an administrator turned on may send them. A deal's customer
+is reached through its primary contact, the person the deal is worked with; an unprocessed
+customer (a company without an open deal, shown when the board asks for them) has no such person,
+so each of its contact people is texted, as a CRM campaign texts a company's contacts who agreed.
 A contact receives the message only if the user can see them, they have a phone number and
 they agreed to calls and SMS; the others are counted as skipped. A person who is the primary
 contact of several deals gets one message. Sending needs the "opportunities.change_deal"
@@ -13,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Trim
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Person
 from crm import sms
@@ -25,6 +31,14 @@ from opportunities import board
 MAX_LENGTH = 480
 MAX_RECIPIENTS = 2_000
 PERMISSION = "opportunities.change_deal"
+SMS_DISABLED = gettext_lazy(
+    "Text messages are not enabled for this pipeline; an administrator can turn them on in its settings."
+)
+
+
+def sms_enabled(pipeline) -> bool:
+    """Whether the board of `pipeline` may send batch text messages."""
+    return pipeline.sms_enabled
 
 
 @dataclass
@@ -35,12 +49,15 @@ class Recipients:
     reachable: int = 0  # how many people will receive it
     deals: int = 0
     without_contact: int = 0  # deals with no primary contact
+    companies: int = 0  # unprocessed customers (no deal) in the board's view
+    companies_without_people: int = 0  # of them, those with no contact person the user can see
     hidden: int = 0  # primary contacts the user cannot see
     without_phone: int = 0
     without_consent: int = 0
 
     @property
     def skipped(self) -> int:
+        """People who will not receive the message: hidden, without a phone or without consent."""
         return self.hidden + self.without_phone + self.without_consent
 
 
@@ -52,34 +69,42 @@ class MessageReport:
 
 
 def board_recipients(*, user, query: board.BoardQuery, with_people: bool = True) -> Recipients:
-    """The primary contacts of every deal the board shows, sorted into who may be texted.
+    """The primary contacts of every deal the board shows, and when it shows unprocessed
+    customers the contact people of those, sorted into who may be texted.
 
-    Counted by PostgreSQL in two queries however many deals the board holds; the people
-    themselves are read only to send (`with_people`), not to show the form."""
+    Counted by PostgreSQL in two queries (three with unprocessed customers) however many deals
+    the board holds; the people themselves are read only to send (`with_people`), not to show
+    the form."""
     deals = board.board_deals(user=user, query=query).order_by()
     counts = deals.aggregate(
         deals=Count("pk"),
         without_contact=Count("pk", filter=Q(primary_contact__isnull=True)),
         contacts=Count("primary_contact_id", distinct=True),
     )
-    visible = (
-        Person.objects.visible_to(user)
-        .filter(pk__in=deals.values("primary_contact_id"))
-        .annotate(phone_number=Trim("phone"))
-    )
+    of_deals = Q(pk__in=deals.values("primary_contact_id"))
+    recipients = Recipients(deals=counts["deals"], without_contact=counts["without_contact"])
+    pool = of_deals
+    if query.show_unprocessed:
+        # A customer without a deal has no primary contact: its contact people are texted.
+        companies = board.unprocessed_companies(user=user, query=query).select_related(None).order_by()
+        has_people = Person.objects.visible_to(user).filter(company=OuterRef("pk"))
+        unprocessed = companies.aggregate(
+            count=Count("pk"), without_people=Count("pk", filter=~Exists(has_people))
+        )
+        recipients.companies = unprocessed["count"]
+        recipients.companies_without_people = unprocessed["without_people"]
+        pool |= Q(company_id__in=companies.values("pk"))
+    visible = Person.objects.visible_to(user).filter(pool).annotate(phone_number=Trim("phone"))
     without_phone = Q(phone_number="")
     people = visible.aggregate(
         seen=Count("pk"),
+        seen_of_deals=Count("pk", filter=of_deals),
         without_phone=Count("pk", filter=without_phone),
         without_consent=Count("pk", filter=~without_phone & Q(consent_phone=False)),
     )
-    recipients = Recipients(
-        deals=counts["deals"],
-        without_contact=counts["without_contact"],
-        hidden=counts["contacts"] - people["seen"],
-        without_phone=people["without_phone"],
-        without_consent=people["without_consent"],
-    )
+    recipients.hidden = counts["contacts"] - people["seen_of_deals"]
+    recipients.without_phone = people["without_phone"]
+    recipients.without_consent = people["without_consent"]
     recipients.reachable = people["seen"] - recipients.without_phone - recipients.without_consent
     if with_people:
         reachable = visible.exclude(without_phone).filter(consent_phone=True)
@@ -93,6 +118,8 @@ def board_message_send(*, actor, query: board.BoardQuery, body: str) -> MessageR
     """Text `body` to every primary contact on the board who may receive it; one audit row."""
     if not actor.has_perm(PERMISSION):
         raise PermissionDenied
+    if not sms_enabled(query.pipeline):
+        raise PermissionDenied(SMS_DISABLED)
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Write the message."))

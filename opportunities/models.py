@@ -14,27 +14,73 @@ from contacts.models import BusinessUnit, BuyingInfluence, Company, Lookup, Pers
 from crm.models import OwnedModel
 from crm.record_urls import detail_url
 
-# The deal fields a stage can require; the words say what is missing in a rep's language.
+# What a stage can require of a deal; the words say what is missing in a rep's language. Most
+# are deal fields; "contact_person" and "prioritised_vertical" are rules over them, checked in
+# opportunities/pipeline.py. A stage's entry "a|b" means a or b (either one will do).
 REQUIREMENT_FIELDS = {
     "company": _("a company"),
     "primary_contact": _("a primary contact person"),
+    "contact_person": _(
+        "a valid contact person: a primary contact with a name and an e-mail address or phone number, "
+        "from the deal's company"
+    ),
     "expected_close_date": _("an expected close date"),
     "value": _("an estimated value"),
     "volume": _("a volume of information (amount and unit: data or pages)"),
     "sector": _("public or private sector"),
     "vertical": _("a vertical"),
+    "prioritised_vertical": _("one of the prioritised verticals"),
     "business_unit": _("a business unit"),
     "use_case": _("a use case"),
     "business_case": _("a business case"),
     "probability": _("a win probability"),
     "lost_reason": _("the reason the deal was lost"),
+    "description": _("the reason for adding it, written in the description"),
 }
+ALTERNATIVE_SEPARATOR = "|"
+DEAL_NAME_LENGTH = 200
+
+
+def _percentage(line: str) -> int | None:
+    """A line of a pipeline's fixed probabilities ("50" or "50 %") as a whole percentage."""
+    text = line.strip().removesuffix("%").strip()
+    return int(text) if text.isdigit() and int(text) <= 100 else None
+
+
+def requirement_alternatives(entry: str) -> list[str]:
+    """The requirements one entry of a stage's required fields names: "a|b" is a or b."""
+    return [part.strip() for part in str(entry).split(ALTERNATIVE_SEPARATOR)]
 
 
 class Pipeline(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    sms_enabled = models.BooleanField(
+        _("batch text messages (SMS)"),
+        default=False,
+        help_text=_(
+            "Whether the sales board of this pipeline may send a text message to every customer in "
+            "its view. Off until an administrator turns it on."
+        ),
+    )
+    # Seed 001, "Definition": fixed labels instead of free text.
+    deal_names = models.TextField(
+        _("fixed deal names"),
+        blank=True,
+        help_text=_(
+            "One subject per line. When given, a deal of this pipeline takes its name from this list "
+            "(a dropdown) instead of free text. Empty: any name."
+        ),
+    )
+    probabilities = models.TextField(
+        _("fixed probabilities (%)"),
+        blank=True,
+        help_text=_(
+            "One weight per line, whole numbers from 0 to 100, e.g. 10, 25, 50, 75, 90. When given, a "
+            "deal's probability is chosen from this list. Empty: any percentage."
+        ),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -43,6 +89,35 @@ class Pipeline(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def fixed_deal_names(self) -> list[str]:
+        """The subjects a deal of this pipeline may be named, in order; [] for free text."""
+        return list(dict.fromkeys(line.strip() for line in self.deal_names.splitlines() if line.strip()))
+
+    @property
+    def fixed_probabilities(self) -> list[int]:
+        """The weights a deal of this pipeline may have, in order; [] for any percentage.
+        Lines that are not a whole percentage are left out (clean() refuses them in admin)."""
+        values = (_percentage(line) for line in self.probabilities.splitlines())
+        return list(dict.fromkeys(value for value in values if value is not None))
+
+    def clean(self):
+        errors = {}
+        too_long = [name for name in self.fixed_deal_names if len(name) > DEAL_NAME_LENGTH]
+        if too_long:
+            errors["deal_names"] = _("A deal name has at most %(max)s characters: %(names)s") % {
+                "max": DEAL_NAME_LENGTH,
+                "names": ", ".join(too_long),
+            }
+        lines = [line.strip() for line in self.probabilities.splitlines()]
+        invalid = [line for line in lines if line and _percentage(line) is None]
+        if invalid:
+            errors["probabilities"] = _(
+                "Give whole percentages from 0 to 100, one a line, not: %(values)s"
+            ) % {"values": ", ".join(invalid)}
+        if errors:
+            raise ValidationError(errors)
 
 
 class Stage(models.Model):
@@ -66,7 +141,10 @@ class Stage(models.Model):
         _("required fields"),
         default=list,
         blank=True,
-        help_text=_("Deal fields that must be filled to enter this stage: %(fields)s.")
+        help_text=_(
+            "What a deal must have to enter this stage: %(fields)s. Write “a|b” when either one will do, "
+            "e.g. “prioritised_vertical|description”."
+        )
         % {"fields": ", ".join(REQUIREMENT_FIELDS)},
     )
     name_rule = models.CharField(
@@ -94,7 +172,15 @@ class Stage(models.Model):
         return f"{self.pipeline}: {self.name}"
 
     def clean(self):
-        unknown = [name for name in self.required_fields or [] if name not in REQUIREMENT_FIELDS]
+        entries = self.required_fields or []
+        if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
+            raise ValidationError({"required_fields": _('Give a list of names, e.g. ["company", "value"].')})
+        unknown = [
+            name
+            for entry in entries
+            for name in requirement_alternatives(entry)
+            if name not in REQUIREMENT_FIELDS
+        ]
         if unknown:
             raise ValidationError(
                 {"required_fields": _("Unknown fields: %(names)s.") % {"names": ", ".join(unknown)}}
@@ -131,6 +217,15 @@ class StageCriterion(models.Model):
 
 
 class Vertical(Lookup):
+    is_prioritised = models.BooleanField(
+        _("prioritised"),
+        default=False,
+        help_text=_(
+            "One of the verticals the company prioritises: a deal in it needs no reason in its "
+            "description to enter a stage that asks for a prioritised vertical or a reason."
+        ),
+    )
+
     class Meta(Lookup.Meta):
         verbose_name = _("vertical")
         verbose_name_plural = _("verticals")
@@ -147,7 +242,7 @@ class Deal(OwnedModel, SearchableModel):
         Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
     )
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=DEAL_NAME_LENGTH)
     company = models.ForeignKey(
         Company,
         verbose_name=_("company"),

@@ -3,10 +3,16 @@
 Every path that changes a deal's stage (the edit form, the board, lead conversion, import,
 admin) calls `missing_for_move`, which lists every missing item at once in words a rep
 understands; `opportunities.services.deal_move_stage` refuses the move when the list is not
-empty. Moving backwards is allowed without checks. Moving forwards checks the target stage and
-every open stage skipped on the way; a lost stage checks only itself (a deal can be lost from
-anywhere), and always needs the reason it was lost. Leaving a lost or won stage (reopening, or
-winning a lost deal) checks every open stage up to the target, so no path goes round a gate.
+empty.
+
+A stage requires fields (or rules over them: a valid contact person, a prioritised vertical),
+alternatives ("prioritised_vertical|description": either will do, reported as one item naming
+both), a name of a given form, and checklist criteria a person ticks for the deal.
+
+Moving backwards is allowed without checks. Moving forwards checks the target stage and every
+open stage skipped on the way; a lost stage checks only itself (a deal can be lost from anywhere),
+and always needs the reason it was lost. Leaving a lost or won stage (reopening, or winning a lost
+deal) checks every open stage up to the target, so no path goes round a gate.
 """
 
 from __future__ import annotations
@@ -17,15 +23,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from opportunities.models import REQUIREMENT_FIELDS, Deal, Stage, StageCriterion
+from opportunities.models import REQUIREMENT_FIELDS, Deal, Stage, StageCriterion, requirement_alternatives
 
 
 @dataclass(frozen=True)
 class MissingItem:
-    kind: str  # "field", "criterion" or "name"
-    key: str  # the field name, the criterion id or "name"
+    kind: str  # "field", "either", "criterion" or "name"
+    key: str  # a requirement ("volume"), alternatives ("a|b"), the criterion id or "name"
     stage: Stage
     message: str
+
+    @property
+    def requirements(self) -> list[str]:
+        """The requirements (keys of REQUIREMENT_FIELDS) filling any one of which meets this item."""
+        return requirement_alternatives(self.key) if self.kind in {"field", "either"} else []
 
 
 class StageGateError(Exception):
@@ -68,21 +79,83 @@ def stages_to_enter(deal: Deal, target: Stage) -> list[Stage]:
     return [stage for stage in stages.prefetch_related("criteria") if stage.kind != Stage.Kind.LOST]
 
 
+def _needs(stage: Stage, key: str) -> str:
+    return _("%(stage)s needs %(what)s.") % {"stage": stage.name, "what": REQUIREMENT_FIELDS[key]}
+
+
+def _contact_person_gaps(deal: Deal, stage: Stage, required: list[str]) -> list[str]:
+    """Seed 000: "a primary contact person; name and contact details", "a valid contact person
+    from the organisation". Each failure in its own words; the person is not named, since the
+    viewer of the deal may not see them."""
+    if deal.primary_contact_id is None:
+        return [_("%(stage)s needs a primary contact person.") % {"stage": stage.name}]
+    person = deal.primary_contact
+    gaps = []
+    if not person.full_name.strip():
+        gaps.append(
+            _("%(stage)s needs a contact person with a name: the primary contact has none.")
+            % {"stage": stage.name}
+        )
+    if not (person.email.strip() or person.phone.strip()):
+        gaps.append(
+            _(
+                "%(stage)s needs a contact person you can reach: the primary contact has no e-mail "
+                "address or phone number."
+            )
+            % {"stage": stage.name}
+        )
+    if deal.company_id is None:
+        if "company" not in required:  # else "needs a company" already says it
+            gaps.append(
+                _("%(stage)s needs a contact person from the deal's company, and the deal has no company.")
+                % {"stage": stage.name}
+            )
+    elif person.company_id != deal.company_id:
+        gaps.append(
+            _(
+                "%(stage)s needs a contact person from the deal's company: the primary contact is not "
+                "one of its people."
+            )
+            % {"stage": stage.name}
+        )
+    return gaps
+
+
+def requirement_gaps(deal: Deal, key: str, stage: Stage, required: list[str] | None = None) -> list[str]:
+    """What `deal` lacks of the requirement `key` to enter `stage`, in words ([] when it has it)."""
+    if key == "contact_person":
+        return _contact_person_gaps(deal, stage, required or [])
+    if key == "prioritised_vertical":
+        met = deal.vertical_id is not None and deal.vertical.is_prioritised
+    else:
+        met = _has_value(deal, key)
+    return [] if met else [_needs(stage, key)]
+
+
+def _either_message(deal: Deal, stage: Stage, keys: list[str]) -> str:
+    what = str(REQUIREMENT_FIELDS[keys[0]])
+    for key in keys[1:]:
+        what = _("%(first)s, or %(second)s") % {"first": what, "second": REQUIREMENT_FIELDS[key]}
+    message = _("%(stage)s needs %(what)s.") % {"stage": stage.name, "what": what}
+    if "prioritised_vertical" in keys and deal.vertical_id is not None and not deal.vertical.is_prioritised:
+        message += " " + _("%(vertical)s is not a prioritised vertical.") % {"vertical": deal.vertical.name}
+    return message
+
+
 def missing_for_stage(deal: Deal, stage: Stage, confirmed: set[int]) -> list[MissingItem]:
     missing = []
     required = list(stage.required_fields or [])
     if stage.kind == Stage.Kind.LOST and "lost_reason" not in required:
         required.append("lost_reason")
-    for field in required:
-        if field in REQUIREMENT_FIELDS and not _has_value(deal, field):
-            missing.append(
-                MissingItem(
-                    "field",
-                    field,
-                    stage,
-                    _("%(stage)s needs %(what)s.") % {"stage": stage.name, "what": REQUIREMENT_FIELDS[field]},
-                )
+    for entry in required:
+        keys = [key for key in requirement_alternatives(entry) if key in REQUIREMENT_FIELDS]
+        if len(keys) == 1:
+            missing.extend(
+                MissingItem("field", keys[0], stage, gap)
+                for gap in requirement_gaps(deal, keys[0], stage, required)
             )
+        elif keys and all(requirement_gaps(deal, key, stage, required) for key in keys):
+            missing.append(MissingItem("either", "|".join(keys), stage, _either_message(deal, stage, keys)))
     if stage.name_rule and not re.search(stage.name_rule, deal.name or ""):
         missing.append(
             MissingItem(

@@ -297,8 +297,9 @@ class TargetRow:
 
 
 def _reps_for(user) -> tuple[list[User], list[Team]]:
-    """The sellers and teams whose figures `user` sees: admins all; managers their teams; others self."""
-    if user.role == Role.ADMINISTRATOR:
+    """The sellers and teams whose figures `user` sees: administrators and managers all (managers
+    their teams with the org setting "managers see only their teams"); others themselves."""
+    if access.oversees_every_team(user):
         teams = list(Team.objects.order_by("name"))
         reps = User.objects.filter(is_active=True)
     elif user.role == Role.MANAGER:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm import access
 from crm.exceptions import StaleRecordError
+from crm.models import Report
 from opportunities import pipeline as gates
 from opportunities import sales
 from opportunities.models import Deal
@@ -150,6 +151,8 @@ def sales_order_detail(request, pk: int):
 
 @require_GET
 def targets(request):
+    """A report: target, won and weighted pipeline per seller and team."""
+    access.require_permission(request.user, Report.PERMISSION)
     form = TargetPeriodForm(request.GET or None)
     today = timezone.localdate()
     kind, month = SalesTarget.PeriodType.MONTH, today

@@ -37,6 +37,14 @@ def _check_same_pipeline(pipeline: Pipeline, stage: Stage) -> None:
         )
 
 
+def _check_criteria_of(pipeline: Pipeline, criteria) -> None:
+    stage_ids = {criterion.stage_id for criterion in criteria}
+    if stage_ids and Stage.objects.filter(pk__in=stage_ids).exclude(pipeline=pipeline).exists():
+        raise ValidationError(
+            {"criteria": _("Tick only criteria of the pipeline %(name)s.") % {"name": pipeline.name}}
+        )
+
+
 def _confirm(*, actor, deal: Deal, criteria) -> None:
     for criterion in criteria:
         CriterionConfirmation.objects.get_or_create(
@@ -61,13 +69,15 @@ def deal_create(
     stage: Stage | None = None,
     confirmed_criteria: list[StageCriterion] | None = None,
 ) -> Deal:
-    """Create a deal in `stage` (default: the pipeline's first stage), meeting every gate up to it."""
+    """Create a deal in `stage` (default: the pipeline's first stage), meeting every gate up to it;
+    `confirmed_criteria` are the checklist ticks the creator gives for those stages."""
     values = _only(values)
     colleagues = values.pop("colleagues", [])
     stage = stage or pipeline.stages.order_by("position").first()
     _check_same_pipeline(pipeline, stage)
     deal = Deal(pipeline=pipeline, stage=stage, **values)
     confirmed = list(confirmed_criteria or [])
+    _check_criteria_of(pipeline, confirmed)
     missing = gates.missing_for_move(deal, stage, confirmed={criterion.pk for criterion in confirmed})
     if missing:
         raise gates.StageGateError(missing)
@@ -80,17 +90,20 @@ def deal_create(
 
 @transaction.atomic
 def deal_update(*, actor, deal: Deal, changes: dict[str, Any], expected_version: int) -> Deal:
-    """Change a deal's fields (not its stage). Values that the current stage requires must stay."""
+    """Change a deal's fields (not its stage). What the current stage requires and the deal has must
+    stay; a requirement it lacked already (e.g. one added to the stage later) does not block the edit."""
     changes = _only(changes)
     locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+
+    def gaps() -> list[gates.MissingItem]:
+        items = gates.missing_for_stage(locked, locked.stage, confirmed=_confirmed_ids(locked))
+        return [item for item in items if item.kind != "criterion"]
+
+    lacked_before = {(item.key, item.message) for item in gaps()}
     for name, value in changes.items():
         if name != "colleagues":
             setattr(locked, name, value)
-    missing = [
-        item
-        for item in gates.missing_for_stage(locked, locked.stage, confirmed=_confirmed_ids(locked))
-        if item.kind != "criterion"
-    ]
+    missing = [item for item in gaps() if (item.key, item.message) not in lacked_before]
     if missing:
         raise gates.StageGateError(missing)
     return record_update(actor=actor, instance=deal, changes=changes, expected_version=expected_version)
@@ -142,10 +155,17 @@ def deal_move_stage(
 
 
 @transaction.atomic
-def deal_change_pipeline(*, actor, deal: Deal, stage: Stage, expected_version: int) -> Deal:
+def deal_change_pipeline(
+    *,
+    actor,
+    deal: Deal,
+    stage: Stage,
+    expected_version: int,
+    confirmed_criteria: list[StageCriterion] | None = None,
+) -> Deal:
     """Register the deal under another pipeline (seed 001: "a different project"), in `stage` of
     it. It enters as a new deal would: every open stage of that pipeline up to `stage` is checked
-    with the deal's data; the ticks of the old pipeline's checklists do not carry over."""
+    with the deal's data and the ticks given now; the old pipeline's ticks do not carry over."""
     if stage.pipeline_id == deal.pipeline_id:
         raise ValidationError(_("Choose a stage of another pipeline; use the stage buttons within this one."))
     if not stage.pipeline.is_active:
@@ -155,13 +175,16 @@ def deal_change_pipeline(*, actor, deal: Deal, stage: Stage, expected_version: i
         from crm.exceptions import StaleRecordError
 
         raise StaleRecordError(current=locked)
+    confirmed = list(confirmed_criteria or [])
+    _check_criteria_of(stage.pipeline, confirmed)
     entering = Deal(**{field.attname: getattr(locked, field.attname) for field in Deal._meta.concrete_fields})
     entering.pk, entering.pipeline, entering.stage = None, stage.pipeline, stage
-    missing = gates.missing_for_move(entering, stage, confirmed=set())
+    missing = gates.missing_for_move(entering, stage, confirmed={criterion.pk for criterion in confirmed})
     if missing:
         raise gates.StageGateError(missing)
     from_stage = locked.stage
     CriterionConfirmation.objects.filter(deal=locked).delete()
+    _confirm(actor=actor, deal=locked, criteria=confirmed)
     moved = record_update(
         actor=actor,
         instance=deal,

@@ -17,7 +17,7 @@ from opportunities import board, sales_views, selectors, services
 from opportunities import pipeline as gates
 from opportunities.filters import DealFilter
 from opportunities.forms import DealContactForm, DealForm, NewDealForm, stage_move_form
-from opportunities.models import Deal, DealContact, Pipeline, Stage
+from opportunities.models import Deal, DealContact, Pipeline, Stage, StageCriterion
 
 
 def deal_list(request):
@@ -81,6 +81,7 @@ def deal_create(request):
                 pipeline=form.cleaned_data["pipeline"],
                 stage=form.cleaned_data["stage"],
                 values=values,
+                confirmed_criteria=form.confirmed_criteria(),
             )
         except gates.StageGateError as error:
             raise ValidationError([item.message for item in error.missing]) from error
@@ -160,7 +161,8 @@ def deal_move_stage(request, pk: int):
 
 @require_POST
 def deal_change_pipeline(request, pk: int):
-    """Register the deal under another pipeline, in a stage of it, through that pipeline's gates."""
+    """Register the deal under another pipeline, in a stage of it, through that pipeline's gates;
+    the page of missing items offers the checklist ticks those stages need."""
     access.require_permission(request.user, "opportunities.change_deal")
     deal = access.get_editable_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
     stage_id, version = request.POST.get("stage", ""), request.POST.get("version", "")
@@ -171,12 +173,24 @@ def deal_change_pipeline(request, pk: int):
     )
     if not version.isdigit():
         return HttpResponseBadRequest(_("Reload the page and try again."))
+    ticked = [value for value in request.POST.getlist("criteria") if value.isdigit()]
+    criteria = list(StageCriterion.objects.filter(pk__in=ticked, stage__pipeline_id=stage.pipeline_id))
     try:
         moved = services.deal_change_pipeline(
-            actor=request.user, deal=deal, stage=stage, expected_version=int(version)
+            actor=request.user,
+            deal=deal,
+            stage=stage,
+            expected_version=int(version),
+            confirmed_criteria=criteria,
         )
     except gates.StageGateError as error:
-        context = {"deal": deal, "stage": stage, "missing": error.missing}
+        context = {
+            "deal": deal,
+            "stage": stage,
+            "missing": error.missing,
+            "criteria": [*criteria, *gates.criteria_of(error.missing)],
+            "ticked": {criterion.pk for criterion in criteria},
+        }
         return render(request, "opportunities/deal_change_pipeline.html", context, status=422)
     except StaleRecordError:
         messages.error(request, _("Someone else changed this deal meanwhile. Reload it and try again."))

@@ -18,6 +18,7 @@ PUBLIC = "public"  # no login needed
 SIGNED_IN = "signed in"  # any signed-in user
 SIGNED_IN_POST = "signed in, POST only"  # e.g. logout: GET answers 405
 ADMIN_ONLY = "admin only"  # Django admin: Administrators alone
+REPORTS = "crm.view_reports"  # every report page (crm.models.Report)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class ListRoute:
 
 ROUTES: dict[str, str | ObjectRoute] = {
     # crm
+    "home": SIGNED_IN,  # the user's start page; the personas keep the dashboard
     "dashboard": SIGNED_IN,
+    "my_settings": SIGNED_IN,
     "healthz": PUBLIC,
     "login": PUBLIC,
     "logout": SIGNED_IN_POST,
@@ -119,7 +122,7 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "opportunities:sales_order_detail": ObjectRoute(
         "order", "view", "opportunities.view_salesorder", through_parent=True, parent_attr="deal"
     ),
-    "opportunities:targets": SIGNED_IN,
+    "opportunities:targets": ListRoute(REPORTS),
     "opportunities:deal_contact_add": ObjectRoute("deal", "edit", "opportunities.change_deal", method="POST"),
     "opportunities:deal_contact_remove": ObjectRoute(
         "deal", "edit", "opportunities.change_deal", extra_kwargs={"contact_pk": 999999}, method="POST"
@@ -132,6 +135,21 @@ ROUTES: dict[str, str | ObjectRoute] = {
 
 # Routes that take a parameter but are not records (tokens checked by the view itself).
 TOKEN_ROUTES = {"password_reset_confirm"}
+
+
+def is_export_or_report(permission: str | None) -> bool:
+    """Exports and reports: a Manager's by default, a Normal user's only when granted (seed 003)."""
+    return permission is not None and (
+        permission.split(".", 1)[1].startswith("export_") or permission == REPORTS
+    )
+
+
+def export_and_report_routes() -> dict[str, ListRoute]:
+    return {
+        name: route
+        for name, route in ROUTES.items()
+        if isinstance(route, ListRoute) and is_export_or_report(route.permission)
+    }
 
 
 def iter_routes(resolver: URLResolver | None = None, namespace: str = "", route: str = ""):

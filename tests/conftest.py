@@ -24,8 +24,8 @@ def personas(db):
     people = SimpleNamespace(
         admin=UserFactory(username="admin", role=Role.ADMINISTRATOR),
         manager=UserFactory(username="manager", role=Role.MANAGER),
-        rep=UserFactory(username="rep", role=Role.SALES_REP),
-        rep_other_team=UserFactory(username="rep_other_team", role=Role.SALES_REP),
+        rep=UserFactory(username="rep", role=Role.NORMAL_USER),
+        rep_other_team=UserFactory(username="rep_other_team", role=Role.NORMAL_USER),
         restricted=UserFactory(username="restricted", role=Role.RESTRICTED),
         north=north,
         south=south,
@@ -65,6 +65,15 @@ def restricted(personas):
 def reps_see_only_own(db):
     settings_row = OrganisationSettings.load()
     settings_row.reps_see_only_own_customers = True
+    settings_row.save()
+    return settings_row
+
+
+@pytest.fixture
+def managers_see_only_their_teams(db):
+    """The org setting that narrows Managers to their teams (by default they see every record)."""
+    settings_row = OrganisationSettings.load()
+    settings_row.managers_see_only_their_teams = True
     settings_row.save()
     return settings_row
 

@@ -1,9 +1,18 @@
 import factory
 from django.contrib.auth.models import Group
 
-from contacts.models import Company, Person
+from contacts.models import (
+    BusinessUnit,
+    Company,
+    ContactType,
+    LifeCycle,
+    Market,
+    Person,
+    Sector,
+    Segment,
+)
 from crm.models import Role, Team, User
-from leads.models import Lead
+from leads.models import Lead, LeadSource
 from opportunities.models import Deal, Pipeline
 
 
@@ -41,6 +50,17 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     owner = None
     team = None
 
+    class Params:
+        # Seed 000's minimum information (contacts/required_fields.py): CompanyFactory(complete=True).
+        complete = factory.Trait(
+            contact_type=factory.LazyFunction(lambda: _first(ContactType)),
+            business_unit=factory.LazyFunction(lambda: _first(BusinessUnit)),
+            market=factory.LazyFunction(lambda: _first(Market)),
+            life_cycle=factory.LazyFunction(lambda: _first(LifeCycle)),
+            sector=factory.LazyFunction(lambda: _first(Sector)),
+            segment=factory.LazyFunction(lambda: _first(Segment)),
+        )
+
 
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -51,6 +71,19 @@ class PersonFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     owner = None
     team = None
+
+    class Params:
+        complete = factory.Trait(
+            phone=factory.Sequence(lambda n: f"+4670{n:07d}"),
+            business_unit=factory.LazyFunction(lambda: _first(BusinessUnit)),
+            company=factory.SubFactory(
+                CompanyFactory,
+                complete=True,
+                owner=factory.SelfAttribute("..owner"),
+                team=factory.SelfAttribute("..team"),
+            ),
+            title="Head of Archives",
+        )
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
@@ -63,6 +96,13 @@ class LeadFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"lead{n}@example.org")
     owner = None
     team = None
+
+    class Params:
+        complete = factory.Trait(
+            business_unit=factory.LazyFunction(lambda: _first(BusinessUnit)),
+            source=factory.LazyFunction(lambda: _first(LeadSource)),
+            details="Nordic Archive Summit 2026",
+        )
 
 
 class DealFactory(factory.django.DjangoModelFactory):
@@ -77,3 +117,46 @@ class DealFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
     owner = None
     team = None
+
+
+def _first(lookup):
+    """A seeded lookup value (contact types, sectors, sources… come with the migrations)."""
+    return lookup.objects.order_by("position", "pk").first()
+
+
+# Form data for seed 000's minimum fields besides the name (contacts/required_fields.py): the
+# company, person and lead forms refuse records without them until an administrator relaxes one.
+
+
+def company_minimum_data() -> dict:
+    return {
+        name: _first(lookup).pk
+        for name, lookup in (
+            ("contact_type", ContactType),
+            ("business_unit", BusinessUnit),
+            ("market", Market),
+            ("life_cycle", LifeCycle),
+            ("sector", Sector),
+            ("segment", Segment),
+        )
+    }
+
+
+def person_minimum_data(*, company: Company) -> dict:
+    return {
+        "email": "asa.oberg@nordlys.se",
+        "phone": "+46 70 123 45 67",
+        "business_unit": _first(BusinessUnit).pk,
+        "company": company.pk,
+        "title": "Head of Archives",
+    }
+
+
+def lead_minimum_data() -> dict:
+    return {
+        "company_name": "Nordlys Arkiv AB",
+        "email": "asa.oberg@nordlys.se",
+        "business_unit": _first(BusinessUnit).pk,
+        "source": _first(LeadSource).pk,
+        "details": "Nordic Archive Summit 2026",
+    }

@@ -1,10 +1,18 @@
-"""Every URL × every role: see tests/access_matrix.py for the classification."""
+"""Every URL × every role: see tests/access_matrix.py for the classification.
+
+Seed 003's roles are proven at the end: a Manager opens every record (their teams' only with the
+org setting), a Normal user exports and opens reports only when granted (to them, through a
+group, or through a team's permission group), and a team's permission group reaches its members
+and managers."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 
 from contacts.models import Company
+from crm.models import Role
+from opportunities.models import Pipeline
 from tests.access_matrix import (
     PUBLIC,
     ROUTES,
@@ -13,11 +21,13 @@ from tests.access_matrix import (
     ListRoute,
     ObjectRoute,
     expected_status,
+    export_and_report_routes,
     iter_routes,
     object_route_mismatches,
     route_url,
     unclassified_routes,
 )
+from tests.factories import UserFactory
 
 OBJECT_ROUTES = {name: route for name, route in ROUTES.items() if isinstance(route, ObjectRoute)}
 PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
@@ -77,9 +87,18 @@ def test_signed_in_routes_open_for_every_role(client, personas, name, persona):
     assert client.get(reverse(name)).status_code == 200
 
 
+@pytest.fixture
+def sms_enabled_pipelines(db):
+    """The board's batch SMS also needs SMS enabled on the pipeline (a setting, not a permission:
+    tests/opportunities/test_board_seed_rules.py checks it); here the permission alone decides."""
+    Pipeline.objects.update(sms_enabled=True)
+
+
 @pytest.mark.parametrize("name", [name for name, kind in ROUTES.items() if isinstance(kind, ListRoute)])
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_permission_guarded_routes_follow_the_role_permissions(client, personas, name, persona):
+def test_permission_guarded_routes_follow_the_role_permissions(
+    client, personas, name, persona, sms_enabled_pipelines
+):
     route = ROUTES[name]
     user = getattr(personas, persona)
     client.force_login(user)
@@ -156,3 +175,110 @@ def test_matrix_catches_a_view_that_skips_the_access_check(client, personas, com
     )
     assert "GET leaky_print as restricted on rep's: 200, expected 404" in mismatches
     assert Company.objects.count() == len(companies_by_owner)
+
+
+# -- Seed 003's roles: a Manager sees every record; exports and reports only when granted ---------
+
+VIEW_ROUTES = {
+    name: route for name, route in OBJECT_ROUTES.items() if route.needs == "view" and route.method == "GET"
+}
+EXPORTS_AND_REPORTS = export_and_report_routes()
+MANAGERS_TEAM = {"manager", "rep", "restricted", "unassigned"}  # North: managed by `manager`
+
+
+def test_every_export_and_the_report_are_behind_their_permission():
+    assert {
+        "contacts:company_export",
+        "contacts:person_export",
+        "leads:lead_export",
+        "opportunities:deal_export",
+        "opportunities:board_export",
+        "opportunities:targets",
+    } <= set(EXPORTS_AND_REPORTS)
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_ROUTES))
+def test_a_manager_opens_every_record_including_another_teams(client, personas, records, name):
+    route = VIEW_ROUTES[name]
+    client.force_login(personas.manager)
+    statuses = {
+        key: client.get(route_url(name, route, record)).status_code
+        for key, record in records[route.record].items()
+    }
+    assert "rep_other_team" in statuses
+    assert set(statuses.values()) == {200}, statuses
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_ROUTES))
+def test_with_the_org_setting_a_manager_opens_only_their_teams_records(
+    client, personas, records, managers_see_only_their_teams, name
+):
+    route = VIEW_ROUTES[name]
+    client.force_login(personas.manager)
+    statuses = {
+        key: client.get(route_url(name, route, record)).status_code
+        for key, record in records[route.record].items()
+    }
+    assert {key for key, status in statuses.items() if status == 200} == MANAGERS_TEAM & set(statuses)
+    assert {key for key, status in statuses.items() if status == 404} == set(statuses) - MANAGERS_TEAM
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
+def test_object_routes_follow_the_policy_for_a_manager_narrowed_to_their_teams(
+    client, personas, records, managers_see_only_their_teams, name
+):
+    route = OBJECT_ROUTES[name]
+    assert object_route_mismatches(client, name, route, [personas.manager], records[route.record]) == []
+
+
+def permission_named(name: str) -> Permission:
+    app_label, codename = name.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def grant(personas, permission: Permission, how: str) -> None:
+    """Give the Normal user `rep` the permission: as their own, through a group of theirs that is no
+    role, or through a permission group of their team North."""
+    if how == "to the user":
+        personas.rep.user_permissions.add(permission)
+        return
+    group = Group.objects.create(name="Granted")
+    group.permissions.add(permission)
+    if how == "through a group":
+        personas.rep.groups.add(group)
+    else:
+        personas.north.permission_groups.add(group)
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS_AND_REPORTS))
+@pytest.mark.parametrize("how", ["to the user", "through a group", "through their team"])
+def test_a_normal_user_exports_and_opens_reports_only_when_granted(client, personas, name, how):
+    route = EXPORTS_AND_REPORTS[name]
+    url = reverse(name, kwargs=route.kwargs)
+    client.force_login(personas.rep)
+    assert client.get(url).status_code == 403
+    grant(personas, permission_named(route.permission), how)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS_AND_REPORTS))
+def test_a_teams_permission_group_reaches_its_members_and_managers_only(client, personas, name):
+    route = EXPORTS_AND_REPORTS[name]
+    url = reverse(name, kwargs=route.kwargs)
+    # North: rep and restricted are members, a Normal user leads it with manager; rep_other_team is
+    # in South.
+    team_lead = UserFactory(username="team_lead", role=Role.NORMAL_USER)
+    personas.north.managers.add(team_lead)
+    users = {"rep": personas.rep, "restricted": personas.restricted, "team_lead": team_lead}
+    users["rep_other_team"] = personas.rep_other_team
+    before = {}
+    for key, user in users.items():
+        client.force_login(user)
+        before[key] = client.get(url).status_code
+    grant(personas, permission_named(route.permission), "through their team")
+    after = {}
+    for key, user in users.items():
+        client.force_login(user)
+        after[key] = client.get(url).status_code
+    assert set(before.values()) == {403}
+    assert after == {"rep": 200, "restricted": 200, "team_lead": 200, "rep_other_team": 403}

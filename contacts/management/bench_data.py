@@ -580,7 +580,7 @@ def seed_users() -> dict:
 
     locales = list(LOCALES.values())
     reps = [
-        user(f"bench-rep-{number:02d}", Role.SALES_REP, locales[number % 4])
+        user(f"bench-rep-{number:02d}", Role.NORMAL_USER, locales[number % 4])
         for number in range(1, REP_COUNT + 1)
     ]
     for index, rep in enumerate(reps):

@@ -21,7 +21,15 @@ from django.utils import timezone
 from contacts.management.bench_data import SEED, search_text_of
 from contacts.models import BusinessUnit, BuyingInfluence, Sector
 from opportunities.demo import CONTENTS, SERVICES
-from opportunities.models import Deal, Pipeline, Product, Stage, Vertical, VolumeUnit
+from opportunities.models import (
+    Deal,
+    Pipeline,
+    Product,
+    Stage,
+    Vertical,
+    VolumeUnit,
+    requirement_alternatives,
+)
 
 WON_SHARE = 0.45
 CURRENCIES = [("EUR", 70), ("SEK", 20), ("HUF", 10)]
@@ -42,6 +50,8 @@ STATUS_REPORTS = [
     "Legal is reviewing the contract.",
     "Sent revised pricing after the workshop.",
 ]
+# The field a generated deal fills to meet a requirement; of alternatives ("a|b") it meets the first.
+FIELD_OF_REQUIREMENT = {"contact_person": "primary_contact", "prioritised_vertical": "vertical"}
 # Units a name rule like "200 GB - content - service" accepts, with amounts that fit them.
 VOLUME_AMOUNTS = {"GB": [200, 500, 800], "TB": [3, 12, 40], "PB": [1, 2], "pages": [10_000, 50_000_000]}
 
@@ -86,7 +96,11 @@ class PipelinePlan:
                 if stage.kind != Stage.Kind.OPEN or earlier.position <= stage.position
             ]
             plan.criteria[stage.pk] = [c.pk for s in passed for c in s.criteria.all()]
-            plan.requirements[stage.pk] = {name for s in [*passed, stage] for name in s.required_fields or []}
+            plan.requirements[stage.pk] = {
+                FIELD_OF_REQUIREMENT.get(first, first)
+                for s in [*passed, stage]
+                for first in (requirement_alternatives(entry)[0] for entry in s.required_fields or [])
+            }
             if stage.kind == Stage.Kind.LOST:
                 plan.requirements[stage.pk].add("lost_reason")
         return plan
@@ -124,6 +138,9 @@ class DealGenerator:
         self.now = timezone.now()
         self.sectors = list(Sector.objects.values_list("id", flat=True))
         self.verticals = list(Vertical.objects.values_list("id", flat=True))
+        self.prioritised_verticals = list(
+            Vertical.objects.filter(is_prioritised=True).values_list("id", flat=True)
+        )
         self.business_units = list(BusinessUnit.objects.values_list("id", flat=True))
         self.buying_influences = list(BuyingInfluence.objects.values_list("id", flat=True))
         self.volume_units = dict(VolumeUnit.objects.filter(name__in=VOLUME_AMOUNTS).values_list("name", "id"))
@@ -201,7 +218,9 @@ class DealGenerator:
             "owner_id": owner_id,
             "team_id": self.team_of.get(owner_id) if owner_id and pick.random() < 0.6 else None,
             "sector_id": sector if chance(0.5, "sector") else None,
-            "vertical_id": one_of(self.verticals, 0.4, "vertical"),
+            "vertical_id": one_of(
+                self.prioritised_verticals if "vertical" in required else self.verticals, 0.4, "vertical"
+            ),
             "business_unit_id": one_of(self.business_units, 0.3, "business_unit"),
             "status_report": pick.choice(STATUS_REPORTS) if pick.random() < 0.3 else "",
             "created_at": created_at,
@@ -219,7 +238,7 @@ class DealGenerator:
             row["volume_unit_id"] = self.volume_units.get(unit)
         else:
             name = f"{company['name'] if company else 'New customer'} – {pick.choice(PRODUCTS)}"
-        if "use_case" in required or plan.criteria[stage.pk]:
+        if required & {"use_case", "business_case"} or plan.criteria[stage.pk]:
             row["use_case"] = "Long-term preservation of the archive with guaranteed readability."
             row["business_case"] = "Lower storage cost over 30 years than keeping hard drives migrated."
         row["name"] = name[:200]

@@ -30,6 +30,21 @@ def _page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
+def _fill_company_minimum(page, *, sector: str = "Private") -> None:
+    """Seed 000's minimum company fields, which the form requires by default."""
+    for label, option in (("Contact type", "Prospect"), ("Business unit", "Enterprise"), ("Market", "Sweden"),
+                          ("Life cycle", "Prospect"), ("Sector", sector), ("Segment", "Mid-market")):  # fmt: skip
+        page.get_by_label(_label(label)).select_option(label=option)
+
+
+def _fill_person_minimum(page, *, email: str) -> None:
+    """Seed 000's minimum person fields besides the name and the company."""
+    page.get_by_label(_label("E-mail")).fill(email)
+    page.get_by_label(_label("Phone")).fill("+46 70 123 45 67")
+    page.get_by_label(_label("Title")).fill("Head of Archives")
+    page.get_by_label(_label("Business unit")).select_option(label="Enterprise")
+
+
 def test_a_rep_creates_a_company_and_adds_a_person_from_its_card(page, log_in, rep):
     log_in("rep")
     page.goto("/contacts/companies/")
@@ -37,7 +52,7 @@ def test_a_rep_creates_a_company_and_adds_a_person_from_its_card(page, log_in, r
     expect(page.get_by_role("heading", name="New company")).to_be_visible()
 
     page.get_by_label(_label("Name")).fill("Vandelay Industries")
-    page.get_by_label(_label("Sector")).select_option(label="Private")
+    _fill_company_minimum(page, sector="Private")
     page.get_by_label(_label("E-mail domain")).fill("vandelay.example")
     page.get_by_label(_label("Website")).fill("https://vandelay.example")
     page.get_by_role("button", name="Save").click()
@@ -58,6 +73,7 @@ def test_a_rep_creates_a_company_and_adds_a_person_from_its_card(page, log_in, r
     expect(company_select).to_have_value(str(company.pk))
     page.get_by_label(_label("First name")).fill("Art")
     page.get_by_label(_label("Last name")).fill("Vandelay")
+    _fill_person_minimum(page, email="art@vandelay.example")
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_test_id("record-title")).to_contain_text("Art Vandelay")
@@ -77,6 +93,7 @@ def test_a_company_with_the_e_mail_domain_of_an_existing_one_is_flagged_and_can_
     log_in("rep")
     page.goto("/contacts/companies/new/")
     page.get_by_label(_label("Name")).fill("Kramerica Oil Tankers")
+    _fill_company_minimum(page)
     page.get_by_label(_label("E-mail domain")).fill("kramerica.example")
     page.get_by_role("button", name="Save").click()
 
@@ -172,6 +189,7 @@ def test_the_person_form_finds_the_company_by_searching_with_htmx(page, log_in, 
 
     page.get_by_label(_label("First name")).fill("Albert")
     page.get_by_label(_label("Last name")).fill("Wesker")
+    _fill_person_minimum(page, email="albert.wesker@umbrella.example")
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_test_id("record-title")).to_contain_text("Albert Wesker")

@@ -3,12 +3,12 @@ from django.urls import reverse
 
 from contacts.models import Company
 from crm.models import AuditEvent
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, company_minimum_data
 
 
 def company_form(**overrides):
     return {"name": "Nordlys Arkiv AB", "website": "https://nordlys.se", "email_domain": "nordlys.se",
-            "owner": "", "team": "", **overrides}  # fmt: skip
+            "owner": "", "team": "", **company_minimum_data(), **overrides}  # fmt: skip
 
 
 def test_rep_creates_a_company_with_an_audit_row(client, rep):

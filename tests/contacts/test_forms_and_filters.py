@@ -10,17 +10,20 @@ from contacts.forms import CompanyForm, PersonForm
 from contacts.models import CompanyCategory, SearchField, Sector
 from crm.models import CustomFieldDefinition
 from crm.phones import display_phone, normalise_phone
-from tests.factories import CompanyFactory, UserFactory
+from tests.factories import CompanyFactory, UserFactory, company_minimum_data, person_minimum_data
 
 PHONE_ERROR = "Enter a valid phone number, e.g. +46 70 123 45 67."
 
 
 def company_data(**overrides):
-    return {"name": "Nordlys Arkiv AB", "email_domain": "nordlys.se", "owner": "", "team": "", **overrides}
+    # With seed 000's minimum fields, which the form requires (tests/contacts/test_required_fields.py).
+    return {"name": "Nordlys Arkiv AB", "email_domain": "nordlys.se", "owner": "", "team": "",
+            **company_minimum_data(), **overrides}  # fmt: skip
 
 
 def person_data(**overrides):
-    return {"first_name": "Åsa", "last_name": "Öberg", "email": "asa@nordlys.se", "owner": "", **overrides}
+    return {"first_name": "Åsa", "last_name": "Öberg", **person_minimum_data(company=CompanyFactory()),
+            "email": "asa@nordlys.se", "owner": "", **overrides}  # fmt: skip
 
 
 # Phone numbers
@@ -173,7 +176,9 @@ def test_editing_needs_the_version(rep):
     assert "version" in form.errors
 
 
-def test_person_form_offers_only_companies_the_user_sees(manager, rep, rep_other_team):
+def test_person_form_offers_only_companies_the_user_sees(
+    manager, rep, rep_other_team, managers_see_only_their_teams
+):
     mine, theirs = CompanyFactory(owner=rep), CompanyFactory(owner=rep_other_team)
     offered = set(PersonForm(user=manager).fields["company"].queryset)
     assert mine in offered
@@ -476,7 +481,9 @@ def test_a_configured_dropdown_offers_the_existing_values_and_filters_on_them(cl
     assert [company.name for company in response.context["page"].object_list] == ["Nordlys"]
 
 
-def test_a_dropdown_offers_only_values_of_records_the_user_can_see(client, manager, rep, rep_other_team):
+def test_a_dropdown_offers_only_values_of_records_the_user_can_see(
+    client, manager, rep, rep_other_team, managers_see_only_their_teams
+):
     configure("companies", email_domain="dropdown")
     CompanyFactory(name="Visible", email_domain="visible.se", owner=rep)
     CompanyFactory(name="Hidden", email_domain="secret-south.example", owner=rep_other_team)

@@ -168,7 +168,9 @@ def test_search_finds_nothing_for_a_word_nobody_has(filmarchive):
     assert found(Company.objects.all(), "zzzzqqq") == set()
 
 
-def test_search_keeps_the_scope_of_the_queryset_it_is_given(manager, rep_other_team):
+def test_search_keeps_the_scope_of_the_queryset_it_is_given(
+    manager, rep_other_team, managers_see_only_their_teams
+):
     mine = CompanyFactory(name="Nordlys Nord", owner=manager)
     CompanyFactory(name="Nordlys Syd", owner=rep_other_team)
     assert found(Company.objects.visible_to(manager), "nordlys") == {mine}
@@ -259,7 +261,9 @@ def test_similar_companies_leave_out_the_record_being_edited(db):
     assert similar(name="Nordlys Arkiv", email_domain="nordlys.se", exclude_pk=company.pk) == set()
 
 
-def test_similar_companies_only_look_among_the_records_the_user_sees(manager, rep, rep_other_team):
+def test_similar_companies_only_look_among_the_records_the_user_sees(
+    manager, rep, rep_other_team, managers_see_only_their_teams
+):
     visible = CompanyFactory(name="Nordlys Arkiv AB", email_domain="nordlys.se", owner=rep)
     CompanyFactory(name="Nordlys Arkiv", email_domain="nordlys.se", owner=rep_other_team)
     CompanyFactory(name="Nordlys Arkiv Kft", email_domain="", owner=rep_other_team)
@@ -302,7 +306,9 @@ def test_similar_people_with_no_email_and_no_name_match_nothing(db):
     assert similar_people(Person.objects.all(), email="  ") == []
 
 
-def test_similar_people_only_look_among_the_records_the_user_sees(manager, rep, rep_other_team):
+def test_similar_people_only_look_among_the_records_the_user_sees(
+    manager, rep, rep_other_team, managers_see_only_their_teams
+):
     seen = PersonFactory(email="anna@nordlys.se", owner=rep)
     PersonFactory(email="anna@nordlys.se", owner=rep_other_team)
     assert similar_people(Person.objects.visible_to(manager), email="anna@nordlys.se") == [seen]

@@ -417,7 +417,9 @@ def test_sales_rep_without_the_merge_permission_cannot_merge_companies(rep):
 
 
 @pytest.mark.parametrize("side", ["survivor", "duplicate"])
-def test_merge_is_refused_when_the_actor_cannot_edit_one_side(manager, rep, rep_other_team, side):
+def test_merge_is_refused_when_the_actor_cannot_edit_one_side(
+    manager, rep, rep_other_team, side, managers_see_only_their_teams
+):
     own, others = CompanyFactory(owner=rep), CompanyFactory(owner=rep_other_team)
     survivor, duplicate = (others, own) if side == "survivor" else (own, others)
 
@@ -519,7 +521,9 @@ def test_the_merge_page_merges_the_chosen_duplicate_and_opens_the_survivor(clien
     assert not Company.objects.filter(pk=duplicate.pk).exists()
 
 
-def test_the_merge_page_refuses_a_duplicate_the_user_cannot_edit(client, manager, rep_other_team):
+def test_the_merge_page_refuses_a_duplicate_the_user_cannot_edit(
+    client, manager, rep_other_team, managers_see_only_their_teams
+):
     survivor, others = CompanyFactory(owner=manager), CompanyFactory(owner=rep_other_team)
     client.force_login(manager)
     response = client.post(

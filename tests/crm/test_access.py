@@ -1,4 +1,4 @@
-"""The visibility policy, role by role (see crm/access.py)."""
+"""The visibility policy, role by role, and the two org settings that narrow it (see crm/access.py)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -23,7 +23,7 @@ def names(queryset, companies_by_owner):
     ("persona", "visible", "editable"),
     [
         ("admin", EVERYTHING, EVERYTHING),
-        ("manager", NORTH_TEAM, NORTH_TEAM),
+        ("manager", EVERYTHING, EVERYTHING),
         ("rep", EVERYTHING, NORTH_TEAM),
         ("rep_other_team", EVERYTHING, {"rep_other_team", "unassigned", "south_team"}),
         ("restricted", {"restricted", "unassigned"}, {"restricted", "unassigned"}),
@@ -38,10 +38,34 @@ def test_each_role_sees_and_edits_what_the_policy_says(
 
 
 @pytest.mark.parametrize(
+    ("persona", "visible", "editable"),
+    [
+        ("admin", EVERYTHING, EVERYTHING),
+        ("manager", NORTH_TEAM, NORTH_TEAM),
+        ("rep", EVERYTHING, NORTH_TEAM),
+        ("rep_other_team", EVERYTHING, {"rep_other_team", "unassigned", "south_team"}),
+        ("restricted", {"restricted", "unassigned"}, {"restricted", "unassigned"}),
+    ],
+)
+def test_managers_see_only_their_teams_when_the_org_setting_is_on(
+    personas, companies_by_owner, managers_see_only_their_teams, persona, visible, editable
+):
+    user = getattr(personas, persona)
+    assert names(Company.objects.visible_to(user), companies_by_owner) == visible
+    assert names(Company.objects.editable_by(user), companies_by_owner) == editable
+
+
+def test_a_manager_sees_and_edits_another_teams_records(personas, companies_by_owner):
+    for key in ("rep_other_team", "south_team"):
+        company = companies_by_owner[key]
+        assert access.get_editable_or_404(Company, personas.manager, pk=company.pk) == company
+
+
+@pytest.mark.parametrize(
     ("persona", "visible"),
     [
         ("admin", EVERYTHING),
-        ("manager", NORTH_TEAM),
+        ("manager", EVERYTHING),
         ("rep", {"rep", "unassigned"}),
         ("rep_other_team", {"rep_other_team", "unassigned"}),
         ("restricted", {"restricted", "unassigned"}),
@@ -55,7 +79,35 @@ def test_reps_see_only_their_own_customers_when_the_org_setting_is_on(
     assert names(Company.objects.editable_by(user), companies_by_owner) == visible
 
 
-def test_manager_sees_records_filed_under_a_team_they_manage(personas, companies_by_owner):
+def test_both_org_settings_together(personas, companies_by_owner, reps_see_only_own):
+    settings_row = OrganisationSettings.load()
+    settings_row.managers_see_only_their_teams = True
+    settings_row.save()
+    assert names(Company.objects.visible_to(personas.manager), companies_by_owner) == NORTH_TEAM
+    assert names(Company.objects.visible_to(personas.rep), companies_by_owner) == {"rep", "unassigned"}
+
+
+@pytest.mark.parametrize(
+    ("persona", "narrowed", "oversees"),
+    [
+        ("admin", False, True),
+        ("admin", True, True),
+        ("manager", False, True),
+        ("manager", True, False),
+        ("rep", False, False),
+        ("restricted", False, False),
+    ],
+)
+def test_who_oversees_every_team(personas, persona, narrowed, oversees):
+    settings_row = OrganisationSettings.load()
+    settings_row.managers_see_only_their_teams = narrowed
+    settings_row.save()
+    assert access.oversees_every_team(getattr(personas, persona)) is oversees
+
+
+def test_manager_sees_records_filed_under_a_team_they_manage(
+    personas, companies_by_owner, managers_see_only_their_teams
+):
     company = companies_by_owner["rep_other_team"]
     assert not Company.objects.visible_to(personas.manager).filter(pk=company.pk).exists()
     company.team = personas.north
@@ -64,7 +116,9 @@ def test_manager_sees_records_filed_under_a_team_they_manage(personas, companies
     assert Company.objects.editable_by(personas.manager).filter(pk=company.pk).exists()
 
 
-def test_manager_who_is_only_a_member_sees_that_teams_records(personas, companies_by_owner):
+def test_manager_who_is_only_a_member_sees_that_teams_records(
+    personas, companies_by_owner, managers_see_only_their_teams
+):
     other_manager = UserFactory(username="south_manager", role="Manager")
     personas.south.members.add(other_manager)
     visible = names(Company.objects.visible_to(other_manager), companies_by_owner)
@@ -116,7 +170,8 @@ def test_visible_to_is_one_query_whatever_the_role(personas, companies_by_owner,
     for persona in ("admin", "manager", "rep", "restricted"):
         user = type(personas.admin).objects.get(username=persona)
         user.role  # noqa: B018 - resolved once per request in real use
-        # A rep's scope asks whether the org setting changed (once per request in real use).
-        expected = 2 if persona == "rep" else 1
+        # A manager's or rep's scope asks whether the org settings changed (once per request in
+        # real use).
+        expected = 2 if persona in ("manager", "rep") else 1
         with django_assert_num_queries(expected):
             list(Company.objects.visible_to(user))

@@ -22,8 +22,8 @@ def test_login_page_renders_for_anonymous_users(client, db):
 def test_valid_login_opens_the_dashboard(client, rep):
     response = log_in(client, "rep")
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert response["Location"] == reverse("home")  # the start page, the dashboard by default
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_wrong_password_is_refused_with_a_message(client, rep):
@@ -37,7 +37,7 @@ def test_login_redirect_does_not_leave_the_site(client, rep):
     response = client.post(
         reverse("login"), {"username": "rep", "password": PASSWORD, "next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("home")
 
 
 def test_logout_needs_post_and_ends_the_session(client, rep):

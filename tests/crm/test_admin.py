@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from contacts.models import Company
 from crm.models import AuditEvent
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, company_minimum_data
 
 
 def test_an_admin_edit_bumps_the_version_so_an_open_form_in_the_app_is_refused(client, admin, rep):
@@ -20,7 +20,7 @@ def test_an_admin_edit_bumps_the_version_so_an_open_form_in_the_app_is_refused(c
     client.force_login(rep)
     stale = client.post(
         reverse("contacts:company_update", args=[company.pk]),
-        {"name": "Rep's edit", "owner": rep.pk, "version": 1},
+        {"name": "Rep's edit", "owner": rep.pk, "version": 1, **company_minimum_data()},
     )
     assert stale.status_code == 409
     assert Company.objects.get(pk=company.pk).name == "Changed in admin"

@@ -57,7 +57,7 @@ def test_seed_loads_the_volumes_asked_for_with_a_created_row_in_every_history(se
     assert Deal.objects.values("pipeline").distinct().count() == 3
     reps = User.objects.filter(username__startswith="bench-rep-")
     assert reps.count() == 50
-    assert reps.first().role == Role.SALES_REP
+    assert reps.first().role == Role.NORMAL_USER
     for model in (Company, Person, Deal, Lead):
         assert model.history.filter(history_type="+").count() == model.objects.count()
 

@@ -92,7 +92,14 @@ def test_an_unknown_file_format_is_not_found(client, manager):
 # Which rows
 
 
-def test_the_company_export_holds_exactly_the_companies_the_manager_sees(client, manager, companies_by_owner):
+def test_a_managers_company_export_holds_every_company(client, manager, companies_by_owner):
+    names = csv_column(export(client, manager, "contacts:company_export", "csv"), "Name")
+    assert sorted(names) == sorted(company.name for company in companies_by_owner.values())
+
+
+def test_the_company_export_holds_exactly_the_companies_the_manager_sees(
+    client, manager, companies_by_owner, managers_see_only_their_teams
+):
     expected = {"Manager's", "Rep's", "Restricted's", "Nobody's"}
     csv_names = csv_column(export(client, manager, "contacts:company_export", "csv"), "Name")
     xlsx_names = [
@@ -102,7 +109,9 @@ def test_the_company_export_holds_exactly_the_companies_the_manager_sees(client,
     assert sorted(xlsx_names) == sorted(expected)
 
 
-def test_the_company_export_holds_only_the_filtered_rows(client, manager, rep, rep_other_team):
+def test_the_company_export_holds_only_the_filtered_rows(
+    client, manager, rep, rep_other_team, managers_see_only_their_teams
+):
     CompanyFactory(name="Malmö Stadsarkiv", owner=rep, sector=Sector.objects.get(name="Public"))
     CompanyFactory(name="Malmö Bryggeri", owner=rep, sector=Sector.objects.get(name="Private"))
     CompanyFactory(name="Malmö Hidden", owner=rep_other_team, sector=Sector.objects.get(name="Public"))
@@ -114,13 +123,15 @@ def test_the_company_export_holds_only_the_filtered_rows(client, manager, rep, r
     assert csv_column(response, "Name") == ["Malmö Stadsarkiv"]
 
 
-def test_the_people_export_holds_only_visible_people(client, manager, people_by_owner):
+def test_the_people_export_holds_only_visible_people(
+    client, manager, people_by_owner, managers_see_only_their_teams
+):
     names = csv_column(export(client, manager, "contacts:person_export", "csv"), "First name")
     assert sorted(names) == sorted(["manager", "rep", "restricted", "Nobody"])
 
 
 def test_the_lead_export_holds_the_open_visible_leads_unless_another_status_is_asked(
-    client, manager, rep, rep_other_team
+    client, manager, rep, rep_other_team, managers_see_only_their_teams
 ):
     LeadFactory(last_name="Open", owner=rep)
     LeadFactory(last_name="Done", owner=rep, status=Lead.Status.CONVERTED)

@@ -68,6 +68,72 @@ def test_a_permission_granted_to_a_user_reaches_them_on_the_next_request(client,
     assert client.get(url).status_code == 200
 
 
+@pytest.fixture
+def exports_group(db):
+    """A permission group that is no role: what a team may carry for its members."""
+    group = Group.objects.create(name="Exports")
+    group.permissions.add(Permission.objects.get(codename="export_company"))
+    return group
+
+
+def test_a_group_added_to_a_team_reaches_its_members_on_the_next_request(client, personas, exports_group):
+    client.force_login(personas.rep)
+    url = reverse("contacts:company_export", args=["csv"])
+    assert client.get(url).status_code == 403
+    personas.north.permission_groups.add(exports_group)
+    assert client.get(url).status_code == 200
+    personas.north.permission_groups.remove(exports_group)
+    assert client.get(url).status_code == 403
+
+
+def test_a_permission_added_to_a_teams_group_reaches_its_members_on_the_next_request(
+    client, personas, exports_group
+):
+    client.force_login(personas.rep)
+    url = reverse("leads:lead_export", args=["csv"])
+    personas.north.permission_groups.add(exports_group)
+    assert client.get(url).status_code == 403
+    exports_group.permissions.add(Permission.objects.get(codename="export_lead"))
+    assert client.get(url).status_code == 200
+
+
+def test_joining_or_leaving_a_team_changes_permissions_on_the_next_request(client, personas, exports_group):
+    personas.north.permission_groups.add(exports_group)
+    client.force_login(personas.rep_other_team)
+    url = reverse("contacts:company_export", args=["csv"])
+    assert client.get(url).status_code == 403
+    personas.north.members.add(personas.rep_other_team)
+    assert client.get(url).status_code == 200
+    personas.north.members.remove(personas.rep_other_team)
+    assert client.get(url).status_code == 403
+    personas.north.managers.add(personas.rep_other_team)
+    assert client.get(url).status_code == 200
+
+
+def test_a_change_to_team_membership_by_sql_is_seen_too(client, personas, exports_group):
+    personas.north.permission_groups.add(exports_group)
+    client.force_login(personas.rep_other_team)
+    url = reverse("contacts:company_export", args=["csv"])
+    assert client.get(url).status_code == 403
+    with connection.cursor() as cursor:  # no model, no signal: only the trigger knows
+        cursor.execute(
+            "INSERT INTO crm_team_members (team_id, user_id) VALUES (%s, %s)",
+            [personas.north.pk, personas.rep_other_team.pk],
+        )
+    assert client.get(url).status_code == 200
+
+
+def test_the_org_setting_narrows_a_manager_on_the_next_request(client, personas):
+    CompanyFactory(name="Another team's", owner=personas.rep_other_team)
+    client.force_login(personas.manager)
+    names = lambda: [c.name for c in client.get(reverse("contacts:company_list")).context["page"]]  # noqa: E731
+    assert "Another team's" in names()
+    settings_row = OrganisationSettings.load()
+    settings_row.managers_see_only_their_teams = True
+    settings_row.save()
+    assert "Another team's" not in names()
+
+
 def test_the_org_setting_narrows_a_rep_on_the_next_request(client, personas):
     CompanyFactory(name="Someone else's", owner=personas.manager)
     client.force_login(personas.rep)
@@ -80,7 +146,7 @@ def test_the_org_setting_narrows_a_rep_on_the_next_request(client, personas):
 
 
 def test_a_login_does_not_drop_the_cache(db):
-    user = UserFactory(role=Role.SALES_REP)
+    user = UserFactory(role=Role.NORMAL_USER)
     generation = lookup_cache.current_generation()
     user.save(update_fields=["last_login"])
     assert lookup_cache.current_generation() == generation
@@ -91,7 +157,17 @@ def test_a_login_does_not_drop_the_cache(db):
 
 def test_every_watched_table_has_its_trigger(db):
     lookups = [m._meta.db_table for m in apps.get_models() if issubclass(m, Lookup)]
-    expected = {*lookups, "contacts_searchfield", "crm_organisationsettings", "crm_user", "auth_group"}
+    expected = {
+        *lookups,
+        "contacts_searchfield",
+        "crm_organisationsettings",
+        "crm_user",
+        "auth_group",
+        # A team's permission groups reach its members and managers (crm.auth_backends).
+        "crm_team_permission_groups",
+        "crm_team_members",
+        "crm_team_managers",
+    }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",

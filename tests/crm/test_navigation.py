@@ -1,6 +1,8 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from crm.models import User
 from crm.navigation import NAV_ITEMS, navigation_for
 
 
@@ -24,12 +26,27 @@ def test_admin_entry_and_settings_link_render_for_administrators_only(client, pe
     assert reverse("admin:index") not in client.get(reverse("dashboard")).content.decode()
 
 
-def test_marketing_reports_and_gdpr_are_for_managers_and_administrators():
+def test_marketing_and_gdpr_are_for_managers_and_administrators():
     gated = {str(item.label): {role.value for role in item.roles} for item in NAV_ITEMS}
-    for label in ("Marketing", "Reports", "GDPR"):
+    for label in ("Marketing", "GDPR"):
         assert gated[label] == {"Administrator", "Manager"}
     assert gated["Admin"] == {"Administrator"}
     assert "Restricted" not in gated["Support"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"), [("admin", True), ("manager", True), ("rep", False), ("restricted", False)]
+)
+def test_reports_are_for_whoever_holds_the_report_permission(personas, persona, shown):
+    reports = next(item for item in NAV_ITEMS if str(item.label) == "Reports")
+    assert reports.permission == "crm.view_reports"
+    assert reports.is_for(getattr(personas, persona)) is shown
+
+
+def test_reports_show_for_a_normal_user_granted_them(personas):
+    personas.rep.user_permissions.add(Permission.objects.get(codename="view_reports"))
+    reports = next(item for item in NAV_ITEMS if str(item.label) == "Reports")
+    assert reports.is_for(User.objects.get(pk=personas.rep.pk))
 
 
 def test_the_page_marks_the_current_section(client, rep):

@@ -60,7 +60,9 @@ def test_a_free_mail_lead_matches_no_company_by_domain(rep):
     assert lead_conversion_candidates(user=rep, lead=lead).companies == []
 
 
-def test_candidates_are_only_records_the_user_can_see(manager, rep, rep_other_team):
+def test_candidates_are_only_records_the_user_can_see(
+    manager, rep, rep_other_team, managers_see_only_their_teams
+):
     lead = LeadFactory(company_name="Nordlys Arkiv", email="anna@nordlys.se", owner=manager)
     visible = CompanyFactory(name="Nordlys Arkiv AB", email_domain="nordlys.se", owner=rep)
     CompanyFactory(name="Nordlys Arkiv", email_domain="nordlys.se", owner=rep_other_team)
@@ -205,7 +207,7 @@ def test_a_user_who_cannot_edit_the_lead_cannot_convert_it(rep_other_team, lead)
 
 @pytest.mark.parametrize("hidden", ["company", "person"])
 def test_choosing_a_record_the_user_cannot_see_is_refused_and_nothing_is_created(
-    manager, rep_other_team, hidden
+    manager, rep_other_team, hidden, managers_see_only_their_teams
 ):
     lead = LeadFactory(owner=manager)
     records = {"company": CompanyFactory(owner=rep_other_team), "person": PersonFactory(owner=rep_other_team)}
@@ -366,7 +368,9 @@ def test_the_convert_view_links_the_lead_to_a_suggested_company_and_opens_its_ca
     )
 
 
-def test_the_convert_view_refuses_a_company_id_that_was_not_suggested(client, manager, rep_other_team):
+def test_the_convert_view_refuses_a_company_id_that_was_not_suggested(
+    client, manager, rep_other_team, managers_see_only_their_teams
+):
     lead = LeadFactory(owner=manager, email="anna@nordlys.se")
     hidden = CompanyFactory(email_domain="nordlys.se", owner=rep_other_team)
     client.force_login(manager)

@@ -11,17 +11,22 @@ from tests.factories import CompanyFactory, LeadFactory
 def test_converting_can_create_a_deal_in_the_chosen_pipelines_first_stage(rep):
     lead = LeadFactory(owner=rep, company_name="Uppsala Arkiv", email="ada@uppsala-arkiv.se")
     journey = Pipeline.objects.get(name="Business Development Journey")
+    identify = journey.stages.get(name="Identify")
     person, company = services.lead_convert(
         actor=rep,
         lead=lead,
         create_company=True,
         deal_pipeline=journey,
         deal_name="3 TB - Maps - preservation",
+        deal_description="Their archive law changes next year.",
+        deal_criteria=list(identify.criteria.all()),
     )
     lead.refresh_from_db()
     deal = lead.converted_deal
     assert (deal.pipeline, deal.stage.name, deal.name) == (journey, "Identify", "3 TB - Maps - preservation")
     assert (deal.company, deal.primary_contact, deal.owner) == (company, person, rep)
+    assert deal.description == "Their archive law changes next year."
+    assert set(deal.confirmed_criteria.all()) == set(identify.criteria.all())
 
 
 def test_a_deal_the_first_stage_refuses_rolls_the_whole_conversion_back(rep):

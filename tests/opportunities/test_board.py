@@ -210,14 +210,27 @@ def test_a_restricted_user_sees_only_their_own_and_unassigned_deals(classic, per
     assert built.count == 2
 
 
-def test_a_manager_sees_their_teams_deals(classic, personas, manager):
+def test_a_manager_sees_the_whole_board(classic, personas, manager):
+    for key in ["admin", "manager", "rep", "rep_other_team", "restricted"]:
+        classic_deal(classic, "Quotation", name=key, owner=getattr(personas, key))
+    built = board.board_build(user=manager, query=quarter_query(classic))
+    cards = column(built, "Quotation").cards
+    assert {card.name for card in cards} == {"admin", "manager", "rep", "rep_other_team", "restricted"}
+    assert all(card.movable for card in cards)
+    assert personas.rep_other_team in set(board.owner_choices(manager))
+    assert set(board.team_choices(manager)) == {personas.north, personas.south}
+
+
+def test_a_manager_sees_their_teams_deals(classic, personas, manager, managers_see_only_their_teams):
     for key in ["admin", "manager", "rep", "rep_other_team", "restricted"]:
         classic_deal(classic, "Quotation", name=key, owner=getattr(personas, key))
     built = board.board_build(user=manager, query=quarter_query(classic))
     assert {card.name for card in column(built, "Quotation").cards} == {"manager", "rep", "restricted"}
 
 
-def test_the_owner_filter_offers_only_people_whose_deals_one_may_see(classic, personas, reps_see_only_own):
+def test_the_owner_filter_offers_only_people_whose_deals_one_may_see(
+    classic, personas, reps_see_only_own, managers_see_only_their_teams
+):
     assert set(board.owner_choices(personas.manager)) == {personas.manager, personas.rep, personas.restricted}
     assert set(board.owner_choices(personas.rep)) == {personas.rep}
     assert set(board.owner_choices(personas.restricted)) == {personas.restricted}
@@ -354,9 +367,9 @@ def test_the_board_query_count_does_not_grow_with_the_deals(
     url = board_url(pipeline=classic[0].pk, period="any", unprocessed="on", won="on")
     client.get(url)
     # session, user with its role groups, permissions, then the filters' choices (pipelines,
-    # owners, teams), the stages, the cards, which cards may move, the figures, unprocessed
-    # companies and their capped count
-    with django_assert_num_queries(12):
+    # owners, teams), the stages, the cards, the figures, unprocessed companies and their capped
+    # count (a Manager may move every card: no query for which ones)
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.context["board"].count == rows
 
@@ -463,7 +476,9 @@ def test_exporting_the_board_needs_the_export_permission(client, classic, rep, m
     assert export(client).status_code == 200
 
 
-def test_the_export_holds_exactly_the_deals_the_board_shows(client, classic, personas, manager):
+def test_the_export_holds_exactly_the_deals_the_board_shows(
+    client, classic, personas, manager, managers_see_only_their_teams
+):
     shown = {
         classic_deal(classic, "Quotation", name="rep's", owner=personas.rep, value=Decimal("100")).name,
         classic_deal(classic, "Closed won", name="won", owner=personas.manager, value=Decimal("50")).name,
@@ -520,6 +535,8 @@ def test_an_unknown_export_format_or_bad_filter_is_a_clear_refusal(client, class
 @pytest.fixture
 def contacts_on_the_board(classic, personas):
     rep = personas.rep
+    classic[0].sms_enabled = True  # batch SMS is off until an administrator enables it
+    classic[0].save(update_fields=["sms_enabled"])
 
     def deal_with(contact):
         return classic_deal(classic, "Quotation", owner=rep, primary_contact=contact)
@@ -557,7 +574,7 @@ def test_the_batch_message_reaches_only_visible_contacts_with_a_phone_who_agreed
 
 
 def test_the_batch_message_skips_and_counts_who_may_not_receive_it(
-    classic, personas, contacts_on_the_board, locmem_sms
+    classic, personas, contacts_on_the_board, locmem_sms, managers_see_only_their_teams
 ):
     recipients = messaging.board_recipients(user=personas.manager, query=quarter_query(classic))
     assert {p.first_name for p in recipients.people} == {"Agreed", "Restricted's"}
@@ -592,7 +609,7 @@ def test_the_batch_message_needs_a_text_of_at_most_480_characters(
 
 
 def test_the_message_page_shows_who_will_receive_it_and_sends_it(
-    client, classic, manager, contacts_on_the_board, locmem_sms
+    client, classic, manager, contacts_on_the_board, locmem_sms, managers_see_only_their_teams
 ):
     client.force_login(manager)
     params = {"pipeline": classic[0].pk, "period": "any"}

@@ -36,20 +36,31 @@ def standard_deal(rep):
         volume_amount=Decimal(200),
         volume_unit=VolumeUnit.objects.get(name="GB"),
         sector=Sector.objects.get(name="Public"),
+        use_case="Keep the court's records readable for 500 years.",
+        description="Their archive law changes next year.",
     )
 
 
-def change(client, deal, stage, version=None):
+def change(client, deal, stage, version=None, criteria=()):
     return client.post(
         reverse("opportunities:deal_change_pipeline", args=[deal.pk]),
-        {"stage": stage.pk, "version": deal.version if version is None else version},
+        {
+            "stage": stage.pk,
+            "version": deal.version if version is None else version,
+            "criteria": [criterion.pk for criterion in criteria],
+        },
     )
 
 
 def test_a_deal_meeting_the_gates_moves_to_the_other_pipeline(client, rep, standard_deal):
-    qualify = stages("Business Development Journey")["Qualify"]
+    journey = stages("Business Development Journey")
+    qualify = journey["Qualify"]
     client.force_login(rep)
-    response = change(client, standard_deal, qualify)
+    refused = change(client, standard_deal, qualify)
+    assert refused.status_code == 422  # Identify's ticks are offered on the page
+    for criterion in journey["Identify"].criteria.all():
+        assert f'name="criteria" value="{criterion.pk}"' in refused.content.decode()
+    response = change(client, standard_deal, qualify, criteria=journey["Identify"].criteria.all())
     assert response.status_code == 302
     standard_deal.refresh_from_db()
     assert (standard_deal.pipeline.name, standard_deal.stage, standard_deal.version) == (

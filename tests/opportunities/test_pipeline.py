@@ -34,6 +34,7 @@ def qualified_values(rep):
         "volume_amount": Decimal("200"),
         "volume_unit": VolumeUnit.objects.get(name="GB"),
         "sector": Sector.objects.get(name="Public"),
+        "use_case": "Keep the court's records readable for 500 years.",
     }
 
 
@@ -59,7 +60,7 @@ def test_entering_qualify_lists_every_copper_requirement_at_once(journey, rep):
     deal = identify_deal(journey, rep, name="Big archive deal")
     missing = gates.missing_for_move(deal, journey[1]["Qualify"])
     assert [item.key for item in missing] == [
-        "company", "primary_contact", "expected_close_date", "value", "volume", "sector", "name",
+        "company", "contact_person", "expected_close_date", "value", "volume", "sector", "use_case", "name",
     ]  # fmt: skip
     assert "Qualify needs a primary contact person." in messages(missing)
     assert any("amount of data - content - service" in message for message in messages(missing))
@@ -93,7 +94,10 @@ def test_skipping_to_develop_checks_qualify_and_the_develop_checklist(journey, r
     deal = identify_deal(journey, rep, name="x")
     missing = gates.missing_for_move(deal, journey[1]["Develop"])
     assert {item.stage.name for item in missing} == {"Qualify", "Develop"}
-    assert [item.kind for item in missing if item.stage.name == "Develop"] == ["criterion"] * 3
+    assert [item.key for item in missing if item.kind != "criterion" and item.stage.name == "Develop"] == [
+        "business_case"
+    ]
+    assert [item.kind for item in missing if item.stage.name == "Develop"].count("criterion") == 2
 
 
 def test_moving_backwards_needs_nothing(journey, rep):
@@ -122,7 +126,7 @@ def test_a_refused_move_changes_nothing(journey, rep):
         services.deal_move_stage(
             actor=rep, deal=deal, stage=journey[1]["Qualify"], expected_version=deal.version
         )
-    assert len(refused.value.missing) == 7
+    assert len(refused.value.missing) == 8
     deal.refresh_from_db()
     assert (deal.stage.name, deal.version) == ("Identify", 1)
 
@@ -138,7 +142,9 @@ def test_a_move_with_the_missing_values_given_completes_in_one_step(journey, rep
 
 
 def test_develop_needs_its_checklist_ticked_and_remembers_the_ticks(journey, rep, qualified_values):
-    deal = identify_deal(journey, rep, **qualified_values)
+    deal = identify_deal(
+        journey, rep, **qualified_values, business_case="Cheaper than migrating every 5 years."
+    )
     develop = journey[1]["Develop"]
     with pytest.raises(gates.StageGateError):
         services.deal_move_stage(actor=rep, deal=deal, stage=develop, expected_version=1)
@@ -150,7 +156,7 @@ def test_develop_needs_its_checklist_ticked_and_remembers_the_ticks(journey, rep
         confirmed_criteria=list(develop.criteria.all()),
     )
     assert moved.stage == develop
-    assert moved.confirmations.count() == 3
+    assert moved.confirmations.count() == 2
 
 
 def test_winning_and_losing_set_the_closing_date_and_reopening_clears_it(journey, rep, qualified_values):
@@ -163,8 +169,14 @@ def test_winning_and_losing_set_the_closing_date_and_reopening_clears_it(journey
         changes={"lost_reason": "Budget cut"},
     )
     assert lost.closed_on is not None
+    identify = journey[1]["Identify"]
     reopened = services.deal_move_stage(
-        actor=rep, deal=lost, stage=journey[1]["Identify"], expected_version=2
+        actor=rep,
+        deal=lost,
+        stage=identify,
+        expected_version=2,
+        changes={"description": "Their archive law changes next year."},
+        confirmed_criteria=list(identify.criteria.all()),
     )
     assert reopened.closed_on is None
 
@@ -180,7 +192,11 @@ def test_creating_a_deal_in_a_later_stage_passes_the_gates_on_the_way(journey, r
     with pytest.raises(gates.StageGateError):
         services.deal_create(actor=rep, pipeline=pipeline, stage=stages["Qualify"], values={"name": "x"})
     deal = services.deal_create(
-        actor=rep, pipeline=pipeline, stage=stages["Qualify"], values=qualified_values
+        actor=rep,
+        pipeline=pipeline,
+        stage=stages["Qualify"],
+        values={**qualified_values, "description": "Their archive law changes next year."},
+        confirmed_criteria=list(stages["Identify"].criteria.all()),
     )
     assert deal.stage == stages["Qualify"]
 
@@ -216,7 +232,7 @@ def test_the_move_view_lists_missing_items_and_moves_once_they_are_filled_in(
         "company": qualified_values["company"].pk, "primary_contact": qualified_values["primary_contact"].pk,
         "expected_close_date": "2027-03-31", "value": "180000", "volume_amount": "200",
         "volume_unit": qualified_values["volume_unit"].pk, "sector": qualified_values["sector"].pk,
-        "currency": "SEK", "filled_in": "1",
+        "currency": "SEK", "use_case": qualified_values["use_case"], "filled_in": "1",
     }  # fmt: skip
     moved = client.post(url, form_data)
     assert moved.status_code == 302

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from pypdf import PdfReader
@@ -287,7 +288,18 @@ def test_target_comparison_for_a_manager(manager, rep, march, django_assert_max_
     assert rep_row.achieved_percent == 50
     assert rows["North"].target == Decimal(5000)
     assert rows["North"].won == Decimal(1000)
+    # A Manager has every record, so every seller and team (seed 003).
+    assert rows["South"].won == Decimal(300)
+
+
+def test_target_comparison_for_a_manager_narrowed_to_their_teams(
+    manager, rep, rep_other_team, march, managers_see_only_their_teams
+):
+    rows = rows_by_name(sales.target_comparison(manager, march))
+    assert rows[rep.get_full_name()].won == Decimal(1000)
+    assert rows["North"].won == Decimal(1000)
     assert "South" not in rows
+    assert rep_other_team.get_full_name() not in rows
 
 
 def test_a_quarter_uses_its_own_target(rep, march):
@@ -295,7 +307,12 @@ def test_a_quarter_uses_its_own_target(rep, march):
     assert [(row.target, row.won) for row in rows] == [(Decimal(7000), Decimal(1000))]
 
 
-def test_a_rep_sees_only_their_own_figures_on_the_page(client, rep, rep_other_team, march):
+def test_a_rep_cannot_open_the_targets_report_unless_granted(client, rep, march):
+    assert login(client, rep).get(reverse("opportunities:targets")).status_code == 403
+
+
+def test_a_rep_granted_reports_sees_only_their_own_figures_on_the_page(client, rep, rep_other_team, march):
+    rep.user_permissions.add(Permission.objects.get(codename="view_reports"))
     response = login(client, rep).get(reverse("opportunities:targets"), {"kind": "month", "month": "2026-03"})
     content = response.content.decode()
     assert response.status_code == 200
@@ -303,8 +320,8 @@ def test_a_rep_sees_only_their_own_figures_on_the_page(client, rep, rep_other_te
     assert rep_other_team.get_full_name() not in content
 
 
-def test_a_bad_period_falls_back_with_a_message(client, rep):
-    response = login(client, rep).get(reverse("opportunities:targets"), {"kind": "year", "month": "x"})
+def test_a_bad_period_falls_back_with_a_message(client, manager):
+    response = login(client, manager).get(reverse("opportunities:targets"), {"kind": "year", "month": "x"})
     assert response.status_code == 200
     assert "valid period" in response.content.decode()
 

@@ -38,7 +38,7 @@ MAX_DURATION = 300
 MAX_CLIENTS = 200
 DEFAULT_URLS = ["/contacts/companies/", "/deals/"]
 ROLES = {
-    "rep": Role.SALES_REP,
+    "rep": Role.NORMAL_USER,
     "admin": Role.ADMINISTRATOR,
     "manager": Role.MANAGER,
     "restricted": Role.RESTRICTED,
