@@ -21,12 +21,6 @@ LAST_YEAR = datetime.date(2025, 6, 1)
 
 
 @pytest.fixture
-def classic(db):
-    pipeline = Pipeline.objects.get(name="Classic")
-    return pipeline, {stage.name: stage for stage in pipeline.stages.all()}
-
-
-@pytest.fixture
 def locmem_sms(settings):
     settings.CRM_SMS_BACKEND = "crm.sms.LocmemBackend"
     sms.outbox.clear()

@@ -27,12 +27,6 @@ IN_QUARTER = datetime.date(2026, 6, 1)
 
 
 @pytest.fixture
-def classic(db):
-    pipeline = Pipeline.objects.get(name="Classic")
-    return pipeline, {stage.name: stage for stage in pipeline.stages.all()}
-
-
-@pytest.fixture
 def sms_on(classic):
     classic[0].sms_enabled = True
     classic[0].save(update_fields=["sms_enabled"])
