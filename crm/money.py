@@ -10,9 +10,11 @@ Where the currency goes and how it is written (code or symbol) is decided only i
 so making that locale-aware too changes this module and nothing else.
 """
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language
 
 CENT = Decimal("0.01")
 
@@ -34,7 +36,26 @@ def format_amount(amount, *, whole: bool = False) -> str:
     if cents.is_zero():
         cents = abs(cents)  # -0.001 rounds to -0.00: show "0", not "-0"
     whole = cents == cents.to_integral_value()
-    return number_format(cents, decimal_pos=0 if whole else 2, use_l10n=True, force_grouping=True)
+    separators = _separators(get_language())
+    if separators is None:
+        return number_format(cents, decimal_pos=0 if whole else 2, use_l10n=True, force_grouping=True)
+    # Python's grouping by threes, then the language's separators: what number_format() writes
+    # for such a language, several times faster (a board shows a few hundred amounts).
+    decimal_separator, thousand_separator = separators
+    text = format(cents, ",.0f" if whole else ",.2f")
+    return text.replace(",", "\0").replace(".", decimal_separator).replace("\0", thousand_separator)
+
+
+@functools.lru_cache(maxsize=64)
+def _separators(language: str | None) -> tuple[str, str] | None:
+    """The language's decimal and thousand separators when it groups digits by threes (nearly
+    every language); None for another grouping (number_format() handles those)."""
+    if get_format("NUMBER_GROUPING", language, use_l10n=True) != 3:
+        return None
+    return (
+        str(get_format("DECIMAL_SEPARATOR", language, use_l10n=True)),
+        str(get_format("THOUSAND_SEPARATOR", language, use_l10n=True)),
+    )
 
 
 def format_money(amount, currency: str | None = "") -> str:

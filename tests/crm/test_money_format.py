@@ -162,3 +162,19 @@ def test_a_total_where_space_is_short_is_rounded_to_whole_units(amount, expected
     from crm.templatetags.crm_tags import money_total
 
     assert money_total(amount) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "hu", "de", "fr", "hi"])
+@pytest.mark.parametrize("amount", ["1234567.5", "90000", "-1234.56", "0.004", "12", "999999999999.99"])
+def test_the_fast_grouping_writes_what_number_format_writes_in_every_language(language, amount):
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    from crm.money import format_amount
+
+    with translation.override(language):
+        cents = Decimal(amount).quantize(Decimal("0.01"))
+        cents = abs(cents) if cents.is_zero() else cents
+        whole = cents == cents.to_integral_value()
+        expected = number_format(cents, decimal_pos=0 if whole else 2, use_l10n=True, force_grouping=True)
+        assert format_amount(Decimal(amount)) == expected
