@@ -64,6 +64,41 @@ class VersionedModelForm(forms.ModelForm):
         if hasattr(self, "custom_field_model"):
             self.add_custom_fields(self.instance if self.instance.pk else None)
 
+    def full_clean(self):
+        # A link the user cannot see (a company or contact hidden from them) is shown empty, so an
+        # empty answer means "unchanged", not "remove it": saving the description of a deal must
+        # not drop its hidden company. Choosing another value still replaces it.
+        hidden = self._hidden_links() if self.is_bound and self.instance.pk else {}
+        if hidden:
+            self.data = self.data.copy()
+        for name, (field, current) in hidden.items():
+            self.data[self.add_prefix(name)] = str(current)
+            field.queryset = field.queryset.model._default_manager.filter(pk=current)
+        try:
+            super().full_clean()
+        finally:
+            for name, (field, _current) in hidden.items():
+                field.queryset = self._visible_querysets[name]  # the picker shows it empty again
+                self.data[self.add_prefix(name)] = ""
+
+    def _hidden_links(self) -> dict:
+        """Single links whose current value is outside what the field offers the user and that
+        the user left empty: {name: (field, current id)}."""
+        hidden, self._visible_querysets = {}, {}
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ModelChoiceField) or isinstance(
+                field, forms.ModelMultipleChoiceField
+            ):
+                continue
+            current = getattr(self.instance, f"{name}_id", None)
+            if current is None or self.data.get(self.add_prefix(name)) not in (None, ""):
+                continue
+            if field.queryset.filter(pk=current).exists():
+                continue  # visible: an empty answer clears it
+            hidden[name] = (field, current)
+            self._visible_querysets[name] = field.queryset
+        return hidden
+
     def clean_version(self):
         version = self.cleaned_data.get("version")
         if self.instance.pk and version is None:

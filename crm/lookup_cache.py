@@ -39,6 +39,7 @@ T = TypeVar("T")
 
 GENERATION_TABLE = "crm_lookup_generation"
 TRIGGER = "crm_lookup_changed"
+MAX_VALUES = 10_000  # values a process keeps at most
 SETUP_SQL = """
 CREATE SEQUENCE IF NOT EXISTS crm_lookup_generation_seq;
 CREATE TABLE IF NOT EXISTS crm_lookup_generation (
@@ -127,6 +128,8 @@ def cached(key: Any, load: Callable[[], T]) -> T:
     value = load()
     with _lock:
         if _values_generation == generation:
+            if len(_values) >= MAX_VALUES:
+                _values.clear()  # keys that vary (a user's id in a query) cannot grow without bound
             _values[key] = value
     return value
 

@@ -228,3 +228,11 @@ def test_options_of_a_cached_field_validate_and_count(db):
     form.is_valid()
     assert form.cleaned_data["sector"] == sector
     assert len(form.fields["sector"].choices) == Sector.objects.count() + 1
+
+
+def test_the_process_keeps_a_bounded_number_of_values(db, monkeypatch):
+    monkeypatch.setattr(lookup_cache, "MAX_VALUES", 3)
+    for number in range(10):
+        lookup_cache.cached(("test", number), lambda number=number: number)
+    assert len(lookup_cache._values) <= 3
+    assert lookup_cache.cached(("test", 9), lambda: "read again") == 9
