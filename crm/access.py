@@ -97,6 +97,17 @@ def oversees_every_team(user) -> bool:
     return role == Role.MANAGER and not _managers_see_only_their_teams(user)
 
 
+def teams_to_file_under(user) -> models.QuerySet:
+    """The teams `user` may file a record under: every team for who oversees every team
+    (Administrators, Managers unless narrowed), else the teams they belong to or manage — filing
+    a record under another team would hand it to people its owner does not work with."""
+    if oversees_every_team(user):
+        return Team.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=_their_teams(user))
+
+
 def edit_scope(user, *, prefix: str = "") -> Q | None:
     """The filter of records `user` may change; always within what they see."""
     if not user.is_authenticated or not user.is_active:

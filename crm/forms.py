@@ -4,8 +4,9 @@ from django.db.models import Q
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from crm import access
 from crm.email import email_queue
-from crm.models import Role, User
+from crm.models import Role, Team, User
 from crm.phones import normalise_phone
 
 
@@ -48,6 +49,14 @@ class VersionedModelForm(forms.ModelForm):
             self.fields["owner"].queryset = owners
             if not self.instance.pk:
                 self.fields["owner"].initial = user.pk
+        if "team" in self.fields:
+            # Only teams the user may file under, and the record's own team (kept when unchanged).
+            current = (
+                Q(pk=self.instance.team_id) if self.instance.pk and self.instance.team_id else Q(pk__in=[])
+            )
+            self.fields["team"].queryset = Team.objects.filter(
+                Q(pk__in=access.teams_to_file_under(user).values("pk")) | current
+            )
         for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset.model, "is_active") and queryset.model is not User:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Person
-from crm import sms
+from crm import access, sms
 from crm.services import audit_record
 from opportunities import board
 
@@ -52,6 +52,7 @@ class Recipients:
     companies: int = 0  # unprocessed customers (no deal) in the board's view
     companies_without_people: int = 0  # of them, those with no contact person the user can see
     hidden: int = 0  # primary contacts the user cannot see
+    not_editable: int = 0  # deals on the board the user may not edit (their contacts not texted)
     without_phone: int = 0
     without_consent: int = 0
 
@@ -75,18 +76,26 @@ def board_recipients(*, user, query: board.BoardQuery, with_people: bool = True)
     Counted by PostgreSQL in two queries (three with unprocessed customers) however many deals
     the board holds; the people themselves are read only to send (`with_people`), not to show
     the form."""
-    deals = board.board_deals(user=user, query=query).order_by()
+    # Only the contacts of deals and customers the user may work (edit) are texted; a deal on
+    # the board that is someone else's to work is counted, its contact not written to.
+    shown = board.board_deals(user=user, query=query).order_by()
+    deals = access.editable_by(shown, user)
+    recipients_not_editable = shown.count() - deals.count() if access.edit_scope(user) is not None else 0
     counts = deals.aggregate(
         deals=Count("pk"),
         without_contact=Count("pk", filter=Q(primary_contact__isnull=True)),
         contacts=Count("primary_contact_id", distinct=True),
     )
     of_deals = Q(pk__in=deals.values("primary_contact_id"))
-    recipients = Recipients(deals=counts["deals"], without_contact=counts["without_contact"])
+    recipients = Recipients(
+        deals=counts["deals"], without_contact=counts["without_contact"], not_editable=recipients_not_editable
+    )
     pool = of_deals
     if query.show_unprocessed:
         # A customer without a deal has no primary contact: its contact people are texted.
-        companies = board.unprocessed_companies(user=user, query=query).select_related(None).order_by()
+        companies = access.editable_by(
+            board.unprocessed_companies(user=user, query=query).select_related(None).order_by(), user
+        )
         has_people = Person.objects.visible_to(user).filter(company=OuterRef("pk"))
         unprocessed = companies.aggregate(
             count=Count("pk"), without_people=Count("pk", filter=~Exists(has_people))

@@ -632,3 +632,17 @@ def test_the_default_sms_backend_logs_the_message(settings, caplog):
     with caplog.at_level("INFO", logger="crm.sms"):
         sms.send_sms(to="+46701234567", body="Hello")
     assert "SMS to +46701234567: Hello" in caplog.text
+
+
+def test_the_batch_message_texts_only_contacts_of_deals_the_user_may_edit(
+    classic, personas, contacts_on_the_board, locmem_sms
+):
+    # The rep sees every deal but edits only their own, unassigned and their team's: the other
+    # team's deal shows on the board, and its contact ("Other") is counted, not texted.
+    recipients = messaging.board_recipients(user=personas.rep, query=quarter_query(classic))
+    names = {person.first_name for person in recipients.people}
+    assert "Other" not in names and "Agreed" in names
+    assert recipients.not_editable == 1
+    report = messaging.board_message_send(actor=personas.rep, query=quarter_query(classic), body="Hi")
+    assert "+46701234571" not in {message.to for message in locmem_sms}
+    assert report.sent == len(recipients.people)
