@@ -7,8 +7,9 @@ import random
 from decimal import Decimal
 
 from contacts.models import Company, Sector
-from opportunities import sales, services
+from opportunities import services
 from opportunities.models import Deal, Pipeline, Product, Vertical, VolumeUnit
+from opportunities.sales import services as sales
 
 CONTENTS = ["Movie soundfiles in different languages", "Legal documents", "Personnel records", "Radio archive",
             "Parish registers", "Medical images", "Court recordings", "Newspaper microfilm"]  # fmt: skip

@@ -392,4 +392,4 @@ class CriterionConfirmation(models.Model):
         return f"{self.criterion} ✓"
 
 
-from opportunities.sales_models import *  # noqa: E402,F403
+from opportunities.sales.models import *  # noqa: E402,F403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -204,11 +205,22 @@ def deal_change_pipeline(
     return moved
 
 
+# What happens, in the same transaction, when a deal reaches a won stage (the sales order):
+# registered by opportunities.sales from the app's ready(), since sales builds on this module.
+_won_deal_handlers: list[Callable[..., object]] = []
+
+
+def on_deal_won(handler: Callable[..., object]) -> Callable[..., object]:
+    """Call ``handler(actor=, deal=)`` whenever a service moves a deal to a won stage."""
+    if handler not in _won_deal_handlers:
+        _won_deal_handlers.append(handler)
+    return handler
+
+
 def _order_if_won(*, actor, deal: Deal) -> None:
     if deal.stage.kind == Stage.Kind.WON:
-        from opportunities.sales import sales_order_for_won_deal  # sales imports this module
-
-        sales_order_for_won_deal(actor=actor, deal=deal)
+        for handler in _won_deal_handlers:
+            handler(actor=actor, deal=deal)
 
 
 def deal_delete(*, actor, deal: Deal) -> None:

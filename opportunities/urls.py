@@ -15,6 +15,6 @@ urlpatterns = [
     path("<int:pk>/delete/", views.deal_delete, name="deal_delete"),
     path("<int:pk>/contacts/add/", views.deal_contact_add, name="deal_contact_add"),
     path("<int:pk>/contacts/<int:contact_pk>/remove/", views.deal_contact_remove, name="deal_contact_remove"),
-    path("", include("opportunities.board_urls")),
-    path("", include("opportunities.sales_urls")),
+    path("", include("opportunities.board.urls")),
+    path("", include("opportunities.sales.urls")),
 ]

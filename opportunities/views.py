@@ -13,11 +13,13 @@ from crm.exports import export_response
 from crm.history import history_entries
 from crm.pagination import paginate
 from crm.record_views import create_flow, delete_flow, update_flow
-from opportunities import board, sales_views, selectors, services
 from opportunities import pipeline as gates
+from opportunities import selectors, services
+from opportunities.board import selectors as board
 from opportunities.filters import DealFilter
 from opportunities.forms import DealContactForm, DealForm, NewDealForm, stage_move_form
 from opportunities.models import Deal, DealContact, Pipeline, Stage, StageCriterion
+from opportunities.sales import views as sales_views
 
 
 def deal_list(request):

@@ -146,7 +146,7 @@ def quotes_and_orders(personas, deals_by_owner, media_root):
     """A quote and a sales order on each deal of deals_by_owner."""
     from decimal import Decimal
 
-    from opportunities import sales
+    from opportunities.sales import services as sales
 
     quotes, orders = {}, {}
     for key, deal in deals_by_owner.items():

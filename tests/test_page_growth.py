@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.documents import document_attach
-from opportunities import sales
 from opportunities.models import Pipeline
+from opportunities.sales import services as sales
 from tests.access_matrix import ROUTES, ListRoute, get_route_urls
 from tests.factories import CompanyFactory, DealFactory, LeadFactory, PersonFactory
 

@@ -8,7 +8,7 @@ from django.contrib.admin import RelatedFieldListFilter
 from contacts.models import Company, Document, Person
 from leads.models import Lead
 from opportunities.models import Deal
-from opportunities.sales_models import Quote, SalesOrder
+from opportunities.sales.models import Quote, SalesOrder
 
 # Tables that grow with the business; lookups, users, teams, pipelines and products stay small.
 BIG_MODELS = {Company, Person, Lead, Deal, Quote, SalesOrder, Document}

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from crm.money import format_amount, format_money
-from opportunities import sales
 from opportunities.models import Pipeline
+from opportunities.sales import services as sales
 from tests.factories import CompanyFactory, DealFactory
 
 

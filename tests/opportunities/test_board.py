@@ -1,4 +1,4 @@
-"""The sales board (opportunities/board.py), its views, export and batch text message."""
+"""The sales board (opportunities/board/), its views, export and batch text message."""
 
 import csv
 import datetime
@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from crm import sms
 from crm.models import AuditEvent
-from opportunities import board, messaging
+from opportunities.board import messaging
+from opportunities.board import selectors as board
 from opportunities.models import Deal, Pipeline, Stage
 from tests.factories import CompanyFactory, DealFactory, PersonFactory, UserFactory
 

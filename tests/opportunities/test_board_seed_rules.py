@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from crm import sms
-from opportunities import board, messaging
-from opportunities.board_forms import BoardFilterForm
+from opportunities.board import messaging
+from opportunities.board import selectors as board
+from opportunities.board.forms import BoardFilterForm
 from opportunities.forms import DealForm, NewDealForm
 from opportunities.models import DocumentTemplate, Pipeline
 from tests.factories import CompanyFactory, DealFactory, PersonFactory

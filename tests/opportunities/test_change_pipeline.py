@@ -10,7 +10,7 @@ from django.urls import reverse
 from contacts.models import Sector
 from crm.models import AuditEvent
 from opportunities.models import Deal, Pipeline, VolumeUnit
-from opportunities.sales_models import SalesOrder
+from opportunities.sales.models import SalesOrder
 from tests.factories import CompanyFactory, DealFactory, PersonFactory
 
 GOOD_NAME = "200GB - Movie soundfiles in different languages - preservation"

@@ -12,8 +12,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from crm.models import AuditEvent
-from opportunities import sales, services
+from opportunities import services
 from opportunities.models import Deal, DealLine, Product, Quote, SalesOrder, SalesTarget, Stage
+from opportunities.sales import services as sales
+from opportunities.sales import targets
 from tests.factories import CompanyFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +271,7 @@ def march(personas):
     SalesTarget.objects.create(
         team=personas.north, period_start=datetime.date(2026, 3, 1), amount=Decimal(5000)
     )
-    return sales.Period(datetime.date(2026, 3, 1))
+    return targets.Period(datetime.date(2026, 3, 1))
 
 
 def rows_by_name(rows):
@@ -278,7 +280,7 @@ def rows_by_name(rows):
 
 def test_target_comparison_for_a_manager(manager, rep, march, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
-        rows = rows_by_name(sales.target_comparison(manager, march))
+        rows = rows_by_name(targets.target_comparison(manager, march))
     rep_row = rows[rep.get_full_name()]
     assert (rep_row.target, rep_row.won, rep_row.weighted) == (
         Decimal(2000),
@@ -295,7 +297,7 @@ def test_target_comparison_for_a_manager(manager, rep, march, django_assert_max_
 def test_target_comparison_for_a_manager_narrowed_to_their_teams(
     manager, rep, rep_other_team, march, managers_see_only_their_teams
 ):
-    rows = rows_by_name(sales.target_comparison(manager, march))
+    rows = rows_by_name(targets.target_comparison(manager, march))
     assert rows[rep.get_full_name()].won == Decimal(1000)
     assert rows["North"].won == Decimal(1000)
     assert "South" not in rows
@@ -303,7 +305,7 @@ def test_target_comparison_for_a_manager_narrowed_to_their_teams(
 
 
 def test_a_quarter_uses_its_own_target(rep, march):
-    rows = sales.target_comparison(rep, sales.Period(datetime.date(2026, 1, 1), "quarter"))
+    rows = targets.target_comparison(rep, targets.Period(datetime.date(2026, 1, 1), "quarter"))
     assert [(row.target, row.won) for row in rows] == [(Decimal(7000), Decimal(1000))]
 
 

@@ -53,10 +53,10 @@ from crm.services import audit_record
 from leads import services as lead_services
 from leads.management.bench_leads import LeadGenerator
 from leads.models import Lead
-from opportunities import sales
 from opportunities import services as deal_services
 from opportunities.management.bench_deals import DealGenerator, PipelinePlan, pipeline_plans
 from opportunities.models import CriterionConfirmation, Deal, DealContact, DealLine, Pipeline, SalesTarget
+from opportunities.sales import services as sales
 
 MARKER_VERB = "bench seed"
 OPEN_SHARE = 1 / 3

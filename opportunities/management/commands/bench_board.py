@@ -33,7 +33,7 @@ from contacts.management.bench_data import Generator, company_rows, seed_users, 
 from contacts.models import Company, Person
 from crm import bench
 from crm.bench_load import LoadReport, assign_ids, vacuum_analyse
-from opportunities.board import PERIOD_QUARTER, period_range
+from opportunities.board.selectors import PERIOD_QUARTER, period_range
 from opportunities.management.bench_deals import DealGenerator, pipeline_plans
 from opportunities.models import Deal, Pipeline, Stage
 

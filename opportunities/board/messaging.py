@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from contacts.models import Person
 from crm import access, sms
 from crm.services import audit_record
-from opportunities import board
+from opportunities.board import selectors as board
 
 MAX_LENGTH = 480
 MAX_RECIPIENTS = 2_000

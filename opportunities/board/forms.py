@@ -12,8 +12,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opportunities import board
-from opportunities.messaging import MAX_LENGTH
+from opportunities.board import selectors as board
+from opportunities.board.messaging import MAX_LENGTH
 from opportunities.models import Pipeline
 
 UNASSIGNED = "none"

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin
-from opportunities.sales_models import (
+from opportunities.sales.models import (
     DocumentTemplate,
     Product,
     ProductCategory,

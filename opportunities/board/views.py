@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crm import access
 from crm.exports import export_response
-from opportunities import board, messaging
-from opportunities.board_forms import BoardFilterForm, BoardMessageForm
+from opportunities.board import messaging
+from opportunities.board import selectors as board
+from opportunities.board.forms import BoardFilterForm, BoardMessageForm
 
 PAGE = "opportunities/board.html"
 COLUMNS = "opportunities/partials/board_columns.html"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from opportunities import board_views
+from opportunities.board import views as board_views
 
 urlpatterns: list = [
     path("board/", board_views.board_page, name="board"),

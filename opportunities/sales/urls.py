@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from opportunities import sales_views
+from opportunities.sales import views as sales_views
 
 urlpatterns = [
     path("<int:pk>/lines/add/", sales_views.deal_line_add, name="deal_line_add"),

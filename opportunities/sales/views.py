@@ -12,10 +12,11 @@ from crm import access
 from crm.exceptions import StaleRecordError
 from crm.models import Report
 from opportunities import pipeline as gates
-from opportunities import sales
 from opportunities.models import Deal
-from opportunities.sales_forms import DealLineForm, TargetPeriodForm
-from opportunities.sales_models import Quote, SalesOrder, SalesTarget
+from opportunities.sales import services as sales
+from opportunities.sales.forms import DealLineForm, TargetPeriodForm
+from opportunities.sales.models import Quote, SalesOrder, SalesTarget
+from opportunities.sales.targets import Period, target_comparison
 
 
 def deal_sales_context(deal: Deal, user) -> dict:
@@ -160,6 +161,6 @@ def targets(request):
         kind, month = form.cleaned_data["kind"], form.cleaned_data["month"] or today
     elif form.is_bound:
         messages.error(request, _("Choose a valid period; showing this month instead."))
-    period = sales.Period.containing(month, kind)
-    rows = sales.target_comparison(request.user, period)
+    period = Period.containing(month, kind)
+    rows = target_comparison(request.user, period)
     return render(request, "opportunities/targets.html", {"form": form, "period": period, "rows": rows})

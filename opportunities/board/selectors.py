@@ -111,7 +111,7 @@ def _next_month(first: datetime.date) -> datetime.date:
 
 @dataclass(frozen=True)
 class BoardQuery:
-    """What the board shows; built by opportunities.board_forms.BoardFilterForm."""
+    """What the board shows; built by opportunities.board.forms.BoardFilterForm."""
 
     pipeline: Pipeline
     owner: User | None = None

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.sales_models import Product, SalesTarget
+from opportunities.sales.models import Product, SalesTarget
 
 
 class DealLineForm(forms.Form):
