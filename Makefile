@@ -1,4 +1,4 @@
-.PHONY: run test lint fmt migrations-check seed bench bench-board load
+.PHONY: run test lint fmt migrations-check seed bench bench-board load mutation
 
 run:            ## start the CRM (web + Celery worker + beat) at http://127.0.0.1:8000
 	./scripts/run.sh
@@ -28,3 +28,6 @@ load:           ## gunicorn as in production on the bench data set (var/bench), 
 
 seed:
 	.venv/bin/python -m crm.embedded -- .venv/bin/python manage.py seed_demo
+
+mutation:       ## mutation testing (cosmic-ray) of access, gates, deal and conversion services; not in CI, ~1 h
+	./scripts/mutation.sh

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts import required_fields
+from contacts import required_fields, services
 from contacts.models import (
     BusinessUnit,
     BuyingInfluence,
@@ -11,25 +11,15 @@ from contacts.models import (
     CompanyCategory,
     CompanyStatus,
     ContactType,
-    Document,
     LifeCycle,
     Market,
     Person,
     RequiredField,
     ResponseMode,
-    SearchField,
     Sector,
     Segment,
 )
-from crm.admin import BigTableAdminMixin, VersionedAdminMixin
-
-
-class LookupAdmin(admin.ModelAdmin):
-    list_display = ["name", "position", "is_active"]
-    list_editable = ["position", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["name"]
-
+from crm.admin import BigTableAdminMixin, LookupAdmin, ServiceAdminMixin
 
 for lookup in (
     ContactType, BusinessUnit, Market, LifeCycle, Sector, Segment, CompanyCategory, CompanyStatus,
@@ -39,7 +29,8 @@ for lookup in (
 
 
 @admin.register(Company)
-class CompanyAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
+class CompanyAdmin(BigTableAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+    service_fields = services.COMPANY_FIELDS
     list_display = ["name", "status", "sector", "segment", "email_domain", "owner", "team", "updated_at"]
     list_filter = [
         "status",
@@ -57,9 +48,21 @@ class CompanyAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     filter_horizontal = ["categories"]
     readonly_fields = ["version", "created_at", "updated_at"]
 
+    def create_record(self, request, form):
+        return services.company_create(actor=request.user, values=self.service_values(form))
+
+    def update_record(self, request, record, form, changes, expected_version):
+        return services.company_update(
+            actor=request.user, company=record, changes=changes, expected_version=expected_version
+        )
+
+    def delete_record(self, request, record):
+        services.company_delete(actor=request.user, company=record)
+
 
 @admin.register(Person)
-class PersonAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
+class PersonAdmin(BigTableAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+    service_fields = services.PERSON_FIELDS
     list_display = ["__str__", "email", "company", "title", "owner", "consent_email", "last_touched_at"]
     list_filter = ["business_unit", "buying_influence", "consent_email", "consent_phone", "team"]
     search_fields = ["first_name", "last_name", "email"]
@@ -67,21 +70,16 @@ class PersonAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["company", "owner"]
     readonly_fields = ["version", "created_at", "updated_at", "consent_updated_at"]
 
+    def create_record(self, request, form):
+        return services.person_create(actor=request.user, values=self.service_values(form))
 
-@admin.register(Document)
-class DocumentAdmin(BigTableAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "content_type", "object_id", "size", "uploaded_by", "uploaded_at"]
-    list_filter = ["content_type", "mime_type"]
-    search_fields = ["name"]
-    list_select_related = ["content_type", "uploaded_by"]
-    readonly_fields = ["content_type", "object_id", "file", "mime_type", "size", "uploaded_by", "uploaded_at"]
+    def update_record(self, request, record, form, changes, expected_version):
+        return services.person_update(
+            actor=request.user, person=record, changes=changes, expected_version=expected_version
+        )
 
-
-@admin.register(SearchField)
-class SearchFieldAdmin(admin.ModelAdmin):
-    list_display = ["list_name", "field_name", "mode", "position"]
-    list_editable = ["mode", "position"]
-    list_filter = ["list_name"]
+    def delete_record(self, request, record):
+        services.person_delete(actor=request.user, person=record)
 
 
 @admin.register(RequiredField)

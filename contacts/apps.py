@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,13 +9,35 @@ class ContactsConfig(AppConfig):
 
     def ready(self):
         from contacts import required_fields
+        from contacts.filters import CompanyFilter, PersonFilter
         from contacts.forms import CompanyForm, PersonForm
-        from contacts.models import Company, Lookup, Person, RequiredField, SearchField
-        from crm import lookup_cache
+        from contacts.models import Company, Person, RequiredField
+        from crm import documents, lookup_cache, search
 
-        # Every admin-edited list of values (in any app), the search configuration and the
-        # required fields: the filter bars, forms and cards read them on every page.
-        lookup_cache.watch(SearchField, RequiredField)
+        # The required fields: the forms and cards read them on every page.
+        lookup_cache.watch(RequiredField)
         required_fields.register(Company, form_fields=CompanyForm._meta.fields)
         required_fields.register(Person, form_fields=PersonForm._meta.fields)
-        lookup_cache.watch(*(model for model in apps.get_models() if issubclass(model, Lookup)))
+        search.register_search_list("companies", _("Companies"), Company, CompanyFilter)
+        search.register_search_list("people", _("People"), Person, PersonFilter)
+        documents.register_parent(Company)
+        documents.register_parent(Person)
+
+        from contacts import selectors
+        from crm import cards, custom_fields
+
+        custom_fields.register_target(Company, _("Company"))
+        custom_fields.register_target(Person, _("Person"))
+        # The cards' own panels; the apps above add theirs between them (deals 20, leads 40).
+        cards.register_panel(
+            Company,
+            cards.Panel(
+                "contacts/partials/company_people.html",
+                lambda company, user: {"people": selectors.people_of_company(user=user, company=company)},
+                order=10,
+            ),
+        )
+        # Where activities will put its timeline of to-dos and history.
+        timeline = cards.Panel("contacts/partials/timeline.html", lambda record, user: {}, order=30)
+        cards.register_panel(Company, timeline)
+        cards.register_panel(Person, timeline)

@@ -130,7 +130,7 @@ def demo_companies_ensure(*, users) -> int:
 
 
 def _ascii(name: str) -> str:
-    from contacts.search import normalise_for_search
+    from crm.search import normalise_for_search
 
     return normalise_for_search(name).replace(" ", "") or "contact"
 

@@ -3,7 +3,11 @@
 from django.utils.translation import gettext as _
 
 from contacts.models import Company, Person
-from crm.exports import Column, custom_field_columns, field, user
+from crm.exports import Column, custom_field_columns, field, user, visible_only
+
+# The linked records the people export names: its queryset flags which the user may see
+# (crm.linked.annotate_visible).
+PERSON_LINKS = ("company",)
 
 
 def company_columns() -> list[Column]:
@@ -28,7 +32,7 @@ def person_columns() -> list[Column]:
         field(_("Last name"), "last_name"),
         field(_("E-mail"), "email"),
         field(_("Phone"), "phone"),
-        field(_("Company"), "company__name"),
+        visible_only(field(_("Company"), "company__name"), "company"),
         field(_("Title"), "title"),
         field(_("Agrees to e-mail"), "consent_email"),
         user(_("Owner"), "owner"),

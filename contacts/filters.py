@@ -1,185 +1,14 @@
-"""List filters, shaped by the admin's search configuration (seed 001: per field, a dropdown of
-existing values or a free-text box) and by the custom fields marked filterable."""
-
-from __future__ import annotations
+"""The filter bars of the company and person lists (crm.filters.ConfigurableFilterSet)."""
 
 import django_filters
-from django import forms
-from django.db import models
-from django.utils.text import capfirst
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Company, Person, SearchField
-from contacts.search import search
-from crm import custom_fields, lookup_cache
-from crm.form_rendering import FastSelect
-from crm.models import CustomFieldDefinition, Team, User
-
-MAX_DROPDOWN_VALUES = 200
-
-
-class CustomFieldFilter(django_filters.Filter):
-    """Filters on one admin-defined custom field stored in the record's JSON column."""
-
-    def __init__(self, definition: CustomFieldDefinition, **kwargs):
-        self.definition = definition
-        self.field_class = type(custom_fields.form_field(definition, for_filter=True))
-        super().__init__(label=definition.label, **kwargs)
-
-    @property
-    def field(self):
-        if not hasattr(self, "_field"):
-            self._field = custom_fields.form_field(self.definition, for_filter=True)
-        return self._field
-
-    def filter(self, queryset, value):
-        return custom_fields.apply_filters(
-            queryset, [self.definition], {custom_fields.FORM_PREFIX + self.definition.key: value}
-        )
-
-
-def _existing_values(queryset: models.QuerySet, field_name: str) -> list[tuple[str, str]]:
-    values = (
-        queryset.exclude(**{field_name: ""})
-        .order_by(field_name)
-        .values_list(field_name, flat=True)
-        .distinct()[:MAX_DROPDOWN_VALUES]
-    )
-    return [(value, value) for value in values]
-
-
-def field_filter(
-    model: type[models.Model], field_name: str, mode: str, *, queryset: models.QuerySet | None = None
-) -> django_filters.Filter:
-    """The filter for one configured field: a dropdown or a free-text box. A dropdown of existing
-    values offers only values of `queryset` (the records the user can see)."""
-    field = model._meta.get_field(field_name)
-    label = capfirst(field.verbose_name)
-    dropdown = mode == SearchField.Mode.DROPDOWN
-    if field.is_relation:
-        related = field.related_model
-        if dropdown:
-            return django_filters.ModelChoiceFilter(
-                field_name=field_name,
-                queryset=related._default_manager.all(),
-                label=label,
-                distinct=field.many_to_many,
-            )
-        text_field = "name" if hasattr(related, "name") else "pk"
-        return django_filters.CharFilter(
-            field_name=f"{field_name}__{text_field}",
-            lookup_expr="icontains",
-            label=label,
-            distinct=field.many_to_many,
-        )
-    if field.choices:
-        if dropdown:
-            return django_filters.ChoiceFilter(field_name=field_name, choices=field.choices, label=label)
-        return django_filters.CharFilter(field_name=field_name, lookup_expr="iexact", label=label)
-    if isinstance(field, models.BooleanField):
-        return django_filters.BooleanFilter(field_name=field_name, label=label)
-    if dropdown:
-        return django_filters.ChoiceFilter(
-            field_name=field_name,
-            choices=lambda: _existing_values(
-                queryset if queryset is not None else model._default_manager.all(), field_name
-            ),
-            label=label,
-        )
-    return django_filters.CharFilter(field_name=field_name, lookup_expr="icontains", label=label)
-
-
-class ConfigurableFilterSet(django_filters.FilterSet):
-    """Search box, owner and team always; then the configured fields; then custom fields."""
-
-    list_name: str
-    configurable_fields: list[str]
-    default_fields: list[str]
-
-    q = django_filters.CharFilter(label=_("Search"), method="search_text")
-    owner = django_filters.ModelChoiceFilter(
-        queryset=User.objects.none(), label=_("Owner"), method="owned_by"
-    )
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Team"))
-
-    def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, **kwargs)
-        self.user = user
-        # The dropdown shows each user's name (first and last name, else the username).
-        self.filters["owner"].queryset = User.objects.filter(is_active=True).only(
-            "first_name", "last_name", "username"
-        )
-        configured = lookup_cache.cached(
-            ("search-fields", self.list_name, tuple(self.configurable_fields)),
-            lambda: dict(
-                SearchField.objects.filter(
-                    list_name=self.list_name, field_name__in=self.configurable_fields
-                ).values_list("field_name", "mode")
-            ),
-        ) or dict.fromkeys(self.default_fields, SearchField.Mode.DROPDOWN)
-        extra = {
-            name: field_filter(self._meta.model, name, mode, queryset=self.queryset)
-            for name, mode in configured.items()
-        }
-        # Read once here; the list views take their custom columns from it too.
-        self.custom_field_definitions = (
-            custom_fields.definitions_for(self.custom_field_model) if self.custom_field_model else []
-        )
-        for definition in self.custom_field_definitions:
-            if definition.filterable:
-                extra[custom_fields.FORM_PREFIX + definition.key] = CustomFieldFilter(definition)
-        ordering = self.filters.pop("ordering")
-        for name, extra_filter in extra.items():
-            extra_filter.model = self._meta.model
-            extra_filter.parent = self
-            self.filters[name] = extra_filter
-        self.filters["ordering"] = ordering  # keep the sort last in the filter bar
-
-    custom_field_model: type[models.Model] | None = None
-
-    @property
-    def form(self):
-        # Bootstrap classes set once here: the filter bar renders its fields directly, which is
-        # several times cheaper than crispy-forms' per-field templates on every list view.
-        form = super().form
-        if not getattr(form, "styled", False):
-            for name, field in form.fields.items():
-                if isinstance(field, forms.ModelChoiceField) and lookup_cache.is_watched(
-                    field.queryset.model
-                ):
-                    # Small admin-edited tables (users, teams, sectors, stages…): their options
-                    # are read once per process until one changes. A chosen value is still
-                    # checked against the queryset.
-                    field.widget.choices = lookup_cache.cached(
-                        ("filter-choices", type(self).__qualname__, name, get_language()),
-                        lambda field=field: [
-                            ("" if value == "" else str(value), str(label)) for value, label in field.choices
-                        ],
-                    )
-                css_class = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-                field.widget.attrs.setdefault("class", css_class)
-                if type(field.widget) is forms.Select:
-                    # The same <select>, written without a template per option (~100 per bar).
-                    field.widget.__class__ = FastSelect
-            form.styled = True
-        return form
-
-    def search_text(self, queryset, name, value):
-        return search(queryset, value)
-
-    def owned_by(self, queryset, name, value):
-        return queryset.filter(owner=value)
-
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(
-            value not in ("", None) for key, value in self.data.items() if key != "page"
-        )
+from contacts.models import Company, Person
+from crm.filters import ConfigurableFilterSet
 
 
 class CompanyFilter(ConfigurableFilterSet):
-    list_name = SearchField.ListName.COMPANIES
+    list_name = "companies"
     custom_field_model = Company
     configurable_fields = [
         "status", "contact_type", "business_unit", "market", "life_cycle", "sector", "segment", "categories",
@@ -198,7 +27,7 @@ class CompanyFilter(ConfigurableFilterSet):
 
 
 class PersonFilter(ConfigurableFilterSet):
-    list_name = SearchField.ListName.PEOPLE
+    list_name = "people"
     custom_field_model = Person
     configurable_fields = [
         "business_unit", "title", "buying_influence", "buying_influence_concept", "response_mode",

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from django.db.models import Q, QuerySet
 
 from contacts.models import Company, Person
-from contacts.search import normalise_for_search, search_query
+from crm.search import normalise_for_search, search_query
 
 FREE_MAIL_DOMAINS = frozenset(
     {

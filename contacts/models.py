@@ -1,10 +1,4 @@
-import uuid
-
-from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -12,24 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from contacts.search import normalise_for_search
+from crm.lookups import Lookup
 from crm.models import OwnedModel
 from crm.record_urls import detail_url
-
-
-class Lookup(models.Model):
-    """An admin-editable list of values (contact types, sectors…) instead of hard-coded choices."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
+from crm.search import SearchableModel
 
 
 class ContactType(Lookup):
@@ -104,28 +84,6 @@ def _lookup(model, label):
     return models.ForeignKey(
         model, verbose_name=label, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-
-
-class SearchableModel(models.Model):
-    """A record found by the search box: accent-free words in `search_text`, indexed as tsvector."""
-
-    search_text = models.TextField(editable=False, blank=True, default="")
-    search_vector = models.GeneratedField(
-        expression=SearchVector("search_text", config="simple"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        # Derived data kept in step with the row, whichever service saves it.
-        self.search_text = normalise_for_search(" ".join(word for word in self.search_words() if word))
-        super().save(*args, **kwargs)
-
-    def search_words(self) -> list[str]:
-        raise NotImplementedError
 
 
 class Company(OwnedModel, SearchableModel):
@@ -243,77 +201,22 @@ class Person(OwnedModel, SearchableModel):
         return [self.first_name, self.last_name, self.email, domain, self.phone, self.title]
 
 
-def document_path(document: "Document", filename: str) -> str:
-    # The stored name is ours, never the uploader's: no traversal, no collisions.
-    return f"documents/{timezone.now():%Y/%m}/{document.pk}"
+def required_field_targets() -> list[tuple[str, str]]:
+    """The kinds of record registered with contacts.required_fields (leads registers its own).
 
+    A callable, so that migrations store its path and a new app's target needs none."""
+    from contacts.required_fields import target_choices  # it reads RequiredField
 
-class Document(models.Model):
-    """A file attached to a company, a person or (later) a deal; visible with its record."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
-    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
-    name = models.CharField(_("file name"), max_length=255)
-    mime_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-uploaded_at"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
-        verbose_name = _("document")
-        verbose_name_plural = _("documents")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SearchField(models.Model):
-    """The admin's search configuration: which fields a list offers as filters, and how."""
-
-    class ListName(models.TextChoices):
-        COMPANIES = "companies", _("Companies")
-        PEOPLE = "people", _("People")
-        LEADS = "leads", _("Leads")
-
-    class Mode(models.TextChoices):
-        DROPDOWN = "dropdown", _("Dropdown of existing values")
-        TEXT = "text", _("Free text")
-
-    list_name = models.CharField(_("list"), max_length=20, choices=ListName.choices)
-    field_name = models.CharField(_("field"), max_length=60)
-    mode = models.CharField(_("search by"), max_length=10, choices=Mode.choices, default=Mode.DROPDOWN)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        ordering = ["list_name", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["list_name", "field_name"], name="search_field_once_per_list")
-        ]
-        verbose_name = _("search field")
-        verbose_name_plural = _("search configuration")
-
-    def __str__(self) -> str:
-        return f"{self.get_list_name_display()}: {self.field_name}"
+    return target_choices()
 
 
 class RequiredField(models.Model):
     """The administrator's minimum information of a kind of record (seed 000): a field its full
     edit form, the import and the API ask for. The rules live in contacts/required_fields.py."""
 
-    class Target(models.TextChoices):
-        # The model's label; leads register themselves (contacts does not import them).
-        COMPANY = "contacts.company", _("Company")
-        PERSON = "contacts.person", _("Person")
-        LEAD = "leads.lead", _("Lead")
-
-    target = models.CharField(_("record"), max_length=40, choices=Target.choices)
+    # The model's label ("contacts.person"), one of those registered with
+    # contacts.required_fields.register from each app's AppConfig.ready().
+    target = models.CharField(_("record"), max_length=40, choices=required_field_targets)
     field_name = models.CharField(
         _("field"),
         max_length=60,

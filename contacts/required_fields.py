@@ -69,6 +69,11 @@ def register(model: type[models.Model], *, form_fields: Iterable[str]) -> None:
     _targets[_label(model)] = Target(model=model, fields=tuple(fields), always=always)
 
 
+def target_choices() -> list[tuple[str, str]]:
+    """(model label, name) of each registered kind of record, for RequiredField.target."""
+    return [(label, capfirst(target.model._meta.verbose_name)) for label, target in _targets.items()]
+
+
 def _target(model: type[models.Model]) -> Target:
     try:
         return _targets[_label(model)]
@@ -136,6 +141,29 @@ def validate_required(record: models.Model) -> None:
     missing = missing_fields(record)
     if missing:
         raise ValidationError({name: required_message(model, name) for name in missing})
+
+
+def _is_empty_value(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == [] or value == {}
+
+
+def validate_values(model: type[models.Model], values: dict) -> None:
+    """Raise ValidationError naming each required field that `values` leaves empty.
+
+    The create and update services call this, so the forms, admin, the import and the API refuse
+    the same values with the same message. Only the fields given are checked: a service writes
+    nothing else, so a record saved before a field became required is not blocked from other
+    edits (its owner, its status), and a caller that fills in only some fields (lead conversion
+    copies what the lead knows) makes a record its card flags as incomplete."""
+    errors = {
+        name: required_message(model, name)
+        for name in required_fields_for(model)
+        if name in values and _is_empty_value(values[name])
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def setting_errors(*, target: str, field_name: str, is_required: bool) -> dict[str, str]:

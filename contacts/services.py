@@ -10,8 +10,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.models import Company, Document, Person
+from contacts import required_fields
+from contacts.models import Company, Person
 from crm import access
+from crm.models import Document
 from crm.services import audit_record, record_create, record_delete, record_update
 
 COMPANY_FIELDS = frozenset(
@@ -47,6 +49,7 @@ def _company_values(values: dict[str, Any]) -> dict[str, Any]:
         values["name"] = values["name"].strip()
     if "email_domain" in values:
         values["email_domain"] = _normalised_domain(values["email_domain"])
+    required_fields.validate_values(Company, values)
     return values
 
 
@@ -81,6 +84,7 @@ def _person_values(values: dict[str, Any], *, before: Person | None = None) -> d
     )
     if consent_changed:
         values["consent_updated_at"] = timezone.now()
+    required_fields.validate_values(Person, values)
     return values
 
 
@@ -102,7 +106,7 @@ def person_delete(*, actor, person: Person) -> None:
 
 
 def _delete_documents(*, actor, record) -> None:
-    from contacts.documents import document_delete, documents_of
+    from crm.documents import document_delete, documents_of
 
     for document in documents_of(record):
         document_delete(actor=actor, document=document)
@@ -113,16 +117,34 @@ def _is_history(model: type[models.Model]) -> bool:
     return hasattr(model, "instance_type")
 
 
+def _following_relations(model: type[models.Model]):
+    """The relations whose rows follow a merged `model` record to the survivor.
+
+    Found from the model's reverse relations, whichever app declares them (people, deals, leads,
+    and later activities and tickets), so contacts names none of those apps and a new app's
+    foreign key to a company or person is moved without an edit here."""
+    for relation in model._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or _is_history(relation.related_model):
+            continue
+        if (relation.one_to_many or relation.one_to_one) and relation.related_model._meta.auto_created:
+            continue  # the link table of one of our own many-to-many fields: merged by the caller
+        yield relation
+
+
+def merge_moves(model: type[models.Model]) -> list[str]:
+    """What merging two `model` records moves to the survivor, by name, for the merge page."""
+    names = [
+        str(relation.related_model._meta.verbose_name_plural) for relation in _following_relations(model)
+    ]
+    return sorted(set(names) | {str(_("documents"))})
+
+
 def _move_related_records(*, survivor: models.Model, duplicate: models.Model) -> dict[str, int]:
     """Point everything that references `duplicate` at `survivor`; returns counts per relation."""
     moved: dict[str, int] = {}
     model = type(survivor)
-    for relation in model._meta.get_fields(include_hidden=True):
-        if not relation.auto_created or relation.concrete or _is_history(relation.related_model):
-            continue
+    for relation in _following_relations(model):
         if relation.one_to_many or relation.one_to_one:
-            if relation.related_model._meta.auto_created:
-                continue  # the link table of one of our own many-to-many fields: merged by the caller
             field_name = relation.field.name
             count = relation.related_model._base_manager.filter(**{field_name: duplicate}).update(
                 **{field_name: survivor}
@@ -170,8 +192,9 @@ def _check_merge(*, actor, survivor, duplicate, permission: str) -> None:
 
 @transaction.atomic
 def company_merge(*, actor, survivor: Company, duplicate: Company) -> Company:
-    """Merge `duplicate` into `survivor`: its people, leads, deals, documents… move over, empty
-    fields are filled from it, categories are joined; then it is deleted. Its history stays."""
+    """Merge `duplicate` into `survivor`: every record that references it and its documents move
+    over, empty fields are filled from it, categories are joined; then it is deleted. Its history
+    stays."""
     _check_merge(actor=actor, survivor=survivor, duplicate=duplicate, permission="contacts.merge_company")
     survivor = Company.objects.select_for_update().get(pk=survivor.pk)
     duplicate = Company.objects.select_for_update().get(pk=duplicate.pk)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from contacts import views
 
@@ -22,5 +22,4 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_update, name="person_update"),
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("people/<int:pk>/delete/", views.person_delete, name="person_delete"),
-    path("", include("contacts.document_urls")),
 ]

@@ -6,16 +6,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import exports, matching, selectors, services
-from contacts.documents import documents_panel
 from contacts.filters import CompanyFilter, PersonFilter
 from contacts.forms import CompanyForm, MergeForm, PersonForm
 from contacts.models import Company, Person
-from contacts.search import search
-from crm import access, custom_fields
+from crm import access, cards, custom_fields, linked
+from crm.documents import documents_panel
 from crm.exports import export_response
 from crm.history import history_entries
 from crm.pagination import paginate
 from crm.record_views import create_flow, delete_flow, update_flow
+from crm.search import search
 
 PAGE_SIZE = 50
 AUTOCOMPLETE_LIMIT = 20
@@ -72,15 +72,13 @@ def company_detail(request, pk: int):
     context = {
         "company": company,
         "can_edit": can_edit,
-        "people": selectors.people_of_company(user=request.user, company=company),
-        "leads": company.leads.visible_to(request.user).order_by("-converted_at")[:20],
-        # Through the reverse relation: contacts does not import the opportunities app.
-        "deals": company.deals.visible_to(request.user)
-        .select_related("stage", "owner")
-        .order_by("stage__kind", "expected_close_date")[:50],
+        # People, deals, leads… are panels their apps register: contacts names none of them.
+        "panels": cards.panels_for(company, request.user),
         "documents": documents_panel(company),
-        "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "company", "pk": company.pk}),
-        "history": history_entries(company),
+        "upload_url": reverse(
+            "documents:document_upload", kwargs={"model_name": "company", "pk": company.pk}
+        ),
+        "history": history_entries(company, user=request.user),
         "custom_values": custom_fields.display_values(company, custom_fields.definitions_for(Company)),
         "status_form": selectors.company_quick_form(company=company, user=request.user) if can_edit else None,
     }
@@ -177,7 +175,7 @@ def _merge(request, *, model, record, merge_service, template):
         else:
             messages.success(request, _("Merged into %(record)s.") % {"record": survivor})
             return redirect(survivor)
-    return render(request, template, {"form": form, "record": record})
+    return render(request, template, {"form": form, "record": record, "moves": services.merge_moves(model)})
 
 
 def company_merge(request, pk: int):
@@ -204,7 +202,7 @@ def person_list(request):
         "contacts/person_list.html",
         {
             "filter": person_filter,
-            "page": _page(request, person_filter.qs),
+            "page": _page(request, linked.annotate_visible(person_filter.qs, request.user, "company")),
             "custom_columns": _list_columns(person_filter),
         },
     )
@@ -216,7 +214,8 @@ def person_export(request, file_format: str):
     person_filter = PersonFilter(
         request.GET, queryset=selectors.person_list(user=request.user), user=request.user
     )
-    return export_response(person_filter.qs, exports.person_columns(), file_format=file_format, name="people")
+    people = linked.annotate_visible(person_filter.qs, request.user, *exports.PERSON_LINKS)
+    return export_response(people, exports.person_columns(), file_format=file_format, name="people")
 
 
 @require_GET
@@ -235,10 +234,10 @@ def person_detail(request, pk: int):
         "can_edit": access.can_edit(request.user, person),
         "company_visible": person.company_id is not None
         and Company.objects.visible_to(request.user).filter(pk=person.company_id).exists(),
-        "leads": person.leads.visible_to(request.user).order_by("-converted_at")[:20],
+        "panels": cards.panels_for(person, request.user),
         "documents": documents_panel(person),
-        "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "person", "pk": person.pk}),
-        "history": history_entries(person),
+        "upload_url": reverse("documents:document_upload", kwargs={"model_name": "person", "pk": person.pk}),
+        "history": history_entries(person, user=request.user),
         "custom_values": custom_fields.display_values(person, custom_fields.definitions_for(Person)),
     }
     return render(request, "contacts/person_detail.html", context)

@@ -20,6 +20,10 @@ Restricted     own + unassigned                             the same
 "Their teams" are the teams a user manages or belongs to. Inactive and anonymous users
 see nothing. Records hidden from a user answer 404, visible but read-only ones 403.
 
+Which people and teams a user sees (the board's owner and team filters) follows from the same
+table: `visible_users` / `visible_teams`; reports narrow them further (`reported_users` /
+`reported_teams`: a Normal user's report is their own).
+
 What a user may *do* with what they see (export, open reports, delete…) is a Django permission
 (`require_permission`): their role group's, their own, and their teams' permission groups'
 (crm.auth_backends). Managers hold the export and report permissions; Normal users and
@@ -57,10 +61,16 @@ def _their_teams(user: User) -> models.QuerySet:
     return Team.objects.filter(Q(members=user) | Q(managers=user)).values("pk")
 
 
-def _team_scope(user: User, prefix: str) -> Q:
+def _their_teams_people(user: User) -> models.QuerySet:
+    """The members and managers of the teams `user` belongs to or manages (ids)."""
     teams = _their_teams(user)
-    team_members = User.objects.filter(Q(teams__in=teams) | Q(managed_teams__in=teams)).values("pk")
-    return Q(**{f"{prefix}owner__in": team_members}) | Q(**{f"{prefix}team__in": teams})
+    return User.objects.filter(Q(teams__in=teams) | Q(managed_teams__in=teams)).values("pk")
+
+
+def _team_scope(user: User, prefix: str) -> Q:
+    return Q(**{f"{prefix}owner__in": _their_teams_people(user)}) | Q(
+        **{f"{prefix}team__in": _their_teams(user)}
+    )
 
 
 def _own_or_unassigned(user: User, prefix: str) -> Q:
@@ -95,6 +105,52 @@ def oversees_every_team(user) -> bool:
     if role == Role.ADMINISTRATOR:
         return True
     return role == Role.MANAGER and not _managers_see_only_their_teams(user)
+
+
+def visible_users(user) -> models.QuerySet:
+    """The active users whose records `user` sees as a whole (who a filter by owner offers):
+    everyone when `user` sees every record; a Manager narrowed to their teams themselves and
+    their teams' members and managers; anyone else (own and unassigned records) themselves."""
+    users = User.objects.filter(is_active=True)
+    if not user.is_authenticated or not user.is_active:
+        return users.none()
+    if visibility_scope(user) is None:
+        return users
+    if user.role == Role.MANAGER:
+        return users.filter(Q(pk=user.pk) | Q(pk__in=_their_teams_people(user)))
+    return users.filter(pk=user.pk)
+
+
+def visible_teams(user) -> models.QuerySet:
+    """The teams whose records `user` sees as a whole (who a filter by team offers): every team
+    when `user` sees every record, otherwise the teams they belong to or manage."""
+    if not user.is_authenticated or not user.is_active:
+        return Team.objects.none()
+    if visibility_scope(user) is None:
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=_their_teams(user))
+
+
+def _reports_on_others(user) -> bool:
+    # Reports compare sellers: Administrators and Managers oversee some; anyone else granted a
+    # report sees their own figures only, even when they may read every record.
+    return user.is_authenticated and user.is_active and user.role in (Role.ADMINISTRATOR, Role.MANAGER)
+
+
+def reported_users(user) -> models.QuerySet:
+    """The sellers whose figures a report shows `user`: `visible_users` for Administrators and
+    Managers, only themselves for anyone else."""
+    if _reports_on_others(user):
+        return visible_users(user)
+    return User.objects.filter(pk=user.pk)
+
+
+def reported_teams(user) -> models.QuerySet:
+    """The teams whose figures a report shows `user`: `visible_teams` for Administrators and
+    Managers, none for anyone else."""
+    if _reports_on_others(user):
+        return visible_teams(user)
+    return Team.objects.none()
 
 
 def teams_to_file_under(user) -> models.QuerySet:

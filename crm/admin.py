@@ -18,17 +18,22 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, QuerySet
-from django.forms.models import BaseInlineFormSet, ModelChoiceIterator
+from django.db import transaction
+from django.db.models import Model, OuterRef, QuerySet
+from django.forms.models import BaseInlineFormSet, ModelChoiceIterator, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
+from crm.exceptions import StaleRecordError
 from crm.models import (
     AuditEvent,
     CustomFieldDefinition,
+    Document,
     OrganisationSettings,
     OutboundEmail,
     Role,
+    SearchField,
     Team,
     User,
 )
@@ -199,6 +204,31 @@ class ExactTextListFilter(admin.FieldListFilter):
         }
 
 
+class LookupAdmin(admin.ModelAdmin):
+    """The admin of every admin-edited list of values (crm.lookups.Lookup), in any app."""
+
+    list_display = ["name", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(Document)
+class DocumentAdmin(BigTableAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "content_type", "object_id", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["content_type", "mime_type"]
+    search_fields = ["name"]
+    list_select_related = ["content_type", "uploaded_by"]
+    readonly_fields = ["content_type", "object_id", "file", "mime_type", "size", "uploaded_by", "uploaded_at"]
+
+
+@admin.register(SearchField)
+class SearchFieldAdmin(admin.ModelAdmin):
+    list_display = ["list_name", "field_name", "mode", "position"]
+    list_editable = ["mode", "position"]
+    list_filter = ["list_name"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "role_name", "is_active"]
@@ -287,19 +317,151 @@ class CustomFieldDefinitionAdmin(admin.ModelAdmin):
     search_fields = ["label", "key"]
 
 
-class VersionedAdminMixin:
-    """Saves from admin bump the record's version and leave an audit row, like the services do,
-    so that a user editing the same record in the app is told instead of overwriting it."""
+class ServiceRefused(Exception):
+    """A service refused what was saved in admin; `error` says why, for the form."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """The admin form of a record its app's services write. It carries the version the page was
+    loaded at, so an edit saved in the app meanwhile is refused rather than overwritten, and it
+    shows what a service refused on the form, like any other error."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    refusal: ValidationError | None = None  # set by ServiceAdminMixin when the service said no
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("loaded_version", self.instance.version)
+
+    def expected_version(self) -> int:
+        loaded = self.cleaned_data.get("loaded_version")
+        return self.instance.version if loaded is None else loaded
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            if hasattr(self.refusal, "error_dict"):
+                for name, errors in self.refusal.error_dict.items():
+                    self.add_error(name if name in self.fields else None, errors)
+            else:
+                self.add_error(None, self.refusal)
+        return cleaned
+
+
+def _comparable(value):
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, (list, tuple, set, QuerySet)):
+        return sorted(_comparable(item) for item in value)
+    return value
+
+
+class ServiceAdminMixin:
+    """For the admin of a model that has services: saving and deleting in admin call them, so
+    admin gets every rule the app applies (gates, required fields, fixed labels, versions, audit
+    rows, what happens when a deal is won) and is no way round them.
+
+    A subclass names the fields its services write (the others are read-only here) and
+    implements create_record / update_record / delete_record. When a service refuses, the
+    attempt is rolled back with admin's transaction and the form comes back with the user's
+    input and the service's message: never a 500, never half a save."""
+
+    form = ServiceAdminForm
+    service_fields: frozenset[str] = frozenset()
+
+    def create_record(self, request, form) -> Model:
+        raise NotImplementedError
+
+    def update_record(self, request, record: Model, form, changes: dict, expected_version: int) -> Model:
+        raise NotImplementedError
+
+    def delete_record(self, request, record: Model) -> None:
+        raise NotImplementedError
+
+    def service_values(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in self.service_fields if name in form.cleaned_data}
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        opts = self.model._meta
+        for field in [*opts.concrete_fields, *opts.many_to_many]:
+            through = getattr(field.remote_field, "through", None)
+            if through is not None and not through._meta.auto_created:
+                continue  # written by its own service (a deal's contacts), never a form field
+            writable = field.name in self.service_fields or not field.editable or field.primary_key
+            if not writable and field.name not in readonly:
+                readonly.append(field.name)
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "service_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (form,), {"refusal": refusal})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # changeform_view's transaction rolled back everything the attempt wrote (inlines,
+            # the log entry); the same POST is shown again with the service's message on its form.
+            request.service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        from crm.services import audit_record
+        try:
+            if change:
+                stored = type(obj)._default_manager.get(pk=obj.pk)  # `obj` already holds the form's values
+                before = model_to_dict(stored, fields=[name for name in form.changed_data])
+                # A form can see a change where there is none (a JSON field's text): the service
+                # gets only real changes, so a save that changes nothing writes no new version.
+                changes = {
+                    name: form.cleaned_data[name]
+                    for name in form.changed_data
+                    if name in self.service_fields
+                    and _comparable(before.get(name)) != _comparable(form.cleaned_data[name])
+                }
+                saved = (
+                    self.update_record(request, stored, form, changes, form.expected_version())
+                    if changes
+                    else stored
+                )
+            else:
+                saved = self.create_record(request, form)
+        except StaleRecordError as stale:
+            raise ServiceRefused(
+                ValidationError(
+                    _(
+                        "Someone else saved this record while you were editing it (version %(version)s "
+                        "now). Reload the page; your changes were not saved."
+                    )
+                    % {"version": stale.current.version}
+                )
+            ) from stale
+        except ValidationError as error:
+            raise ServiceRefused(error) from error
+        # Admin goes on with `obj` (inlines, its log entry, the redirect): make it the saved record.
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
 
-        if change:
-            obj.version = (obj.version or 0) + 1
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            verb="update in admin" if change else "create in admin",
-            instance=obj,
-            changes={name: form.cleaned_data.get(name) for name in form.changed_data},
-        )
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many values went to the service with the other fields (form.save_m2m would write
+        # them again, behind its back); inline rows go through save_formset.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        self.delete_record(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        # The "delete selected" action: each record through its service (audit row, documents).
+        for record in queryset:
+            self.delete_record(request, record)

@@ -1,5 +1,5 @@
 from django import forms
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +15,14 @@ class CrmConfig(AppConfig):
 
         # Importing celery binds every @shared_task to the configured app in web processes too.
         from crm import celery, lookup_cache  # noqa: F401
-        from crm.models import CustomFieldDefinition, OrganisationSettings, Team, User
+        from crm.lookups import Lookup
+        from crm.models import CustomFieldDefinition, OrganisationSettings, SearchField, Team, User
 
         # What every page reads: settings, custom fields, teams, users' names, permissions.
         lookup_cache.watch(OrganisationSettings, CustomFieldDefinition, Team)
+        # Every admin-edited list of values (in any app) and the search configuration: the
+        # filter bars, forms and cards read them on every page.
+        lookup_cache.watch(SearchField, *(model for model in apps.get_models() if issubclass(model, Lookup)))
         lookup_cache.watch(User, update_of=("username", "first_name", "last_name", "is_active"))
         lookup_cache.watch(
             Group,

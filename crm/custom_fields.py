@@ -20,6 +20,22 @@ from crm.models import CustomFieldDefinition
 
 FORM_PREFIX = "cf_"
 
+# The kinds of record that take custom fields, by model label ("contacts.company"), each with
+# the name the admin's "record" dropdown shows. Each app registers its own from its
+# AppConfig.ready(), so the kernel names no domain app and a new app needs no migration:
+# CustomFieldDefinition.target reads its choices from here when a form or check asks.
+_targets: dict[str, str] = {}
+
+
+def register_target(model: type[models.Model], label: str) -> None:
+    """Let administrators define custom fields of `model` (its `custom_fields` JSON column)."""
+    _targets[model._meta.label_lower] = label
+
+
+def target_choices() -> list[tuple[str, str]]:
+    """(model label, name) of each registered target, in registration order."""
+    return list(_targets.items())
+
 
 def definitions_for(model: type[models.Model]) -> list[CustomFieldDefinition]:
     """The active definitions of `model`, in display order (read once per process until they

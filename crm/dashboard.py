@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from contacts.models import Company
 from leads.models import Lead
-from opportunities.models import Deal, Stage
+from opportunities.models import Deal, Stage, weighted_value_expression
 
 
 def _quarter_bounds(today):
@@ -24,10 +21,6 @@ def dashboard_figures(*, user) -> dict:
     """What `user` has on their plate: companies, open leads, and this quarter's deals by currency."""
     companies = Company.objects.visible_to(user)
     start, end = _quarter_bounds(timezone.localdate())
-    weighted = ExpressionWrapper(
-        F("value") * Coalesce("probability", "stage__default_probability") / Decimal(100),
-        output_field=DecimalField(max_digits=16, decimal_places=2),
-    )
     open_this_quarter = Q(stage__kind=Stage.Kind.OPEN, expected_close_date__range=(start, end))
     won_this_quarter = Q(stage__kind=Stage.Kind.WON, closed_on__range=(start, end))
     deals = (
@@ -38,7 +31,7 @@ def dashboard_figures(*, user) -> dict:
         .annotate(
             open_count=Count("pk", filter=open_this_quarter),
             projected=Sum("value", filter=open_this_quarter),
-            weighted=Sum(weighted, filter=open_this_quarter),
+            weighted=Sum(weighted_value_expression(), filter=open_this_quarter),
             won=Sum("value", filter=won_this_quarter),
         )
         .order_by("currency")

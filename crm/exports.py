@@ -21,6 +21,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from crm import linked
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 MAX_ROWS = 1_000_000
@@ -72,6 +74,20 @@ def user(header: str, relation: str) -> Column:
         return f"{row[first]} {row[last]}".strip() or row[username]
 
     return Column(header, (username, first, last), name)
+
+
+def visible_only(column: Column, relation: str) -> Column:
+    """`column`, which reads the record linked by `relation` (a company's name, a contact's),
+    written as "hidden record" on the rows whose linked record the user may not see. The
+    export's queryset carries the flag: crm.linked.annotate_visible(queryset, user, relation)."""
+    flag = linked.flag_name(relation)
+
+    def value(row: dict):
+        if row[relation] is None:
+            return None
+        return column.value(row) if row[flag] else linked.HIDDEN_RECORD
+
+    return Column(column.header, (*column.fields, relation, flag), value)
 
 
 def custom_field_columns(model) -> list[Column]:

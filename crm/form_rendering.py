@@ -6,7 +6,7 @@ lookups), and rendering them through templates cost 20–30 ms of CPU per list r
 the page. This renderer produces the very same HTML, byte for byte, from the same widget
 context in a fraction of that (tests/crm/test_form_rendering.py compares the two).
 
-FastSelect goes one step further for the filter bars (contacts.filters): it writes its options
+FastSelect goes one step further for the filter bars (crm.filters): it writes its options
 straight from its choices, without building Django's per-option context dicts first.
 
 Only Django's own select, option and input templates take the fast path: a widget with its own

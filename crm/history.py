@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
+from crm import linked
+
 
 @dataclass
 class HistoryEntry:
@@ -24,8 +26,9 @@ def _display(model, field_name: str, value, related: dict):
     return value
 
 
-def history_entries(record: models.Model, *, limit: int = 20) -> list[HistoryEntry]:
-    """The latest changes of `record`, newest first, with field labels and readable values.
+def history_entries(record: models.Model, *, user, limit: int = 20) -> list[HistoryEntry]:
+    """The latest changes of `record`, newest first, with field labels and readable values; a
+    linked record `user` may not see (a former company…) reads "hidden record".
 
     A fixed number of queries: the history rows, then one per related model shown."""
     rows = list(
@@ -43,11 +46,13 @@ def history_entries(record: models.Model, *, limit: int = 20) -> list[HistoryEnt
             model_field = model._meta.get_field(change.field)
             if model_field.is_relation:
                 wanted.setdefault(model_field.related_model, set()).update({change.old, change.new} - {None})
-    related = {
-        (related_model, obj.pk): obj
-        for related_model, ids in wanted.items()
-        for obj in related_model._default_manager.filter(pk__in=ids)
-    }
+    related = {}
+    for related_model, ids in wanted.items():
+        # One query per model, each record flagged: a hidden one must not show its name, and a
+        # deleted one (absent here) keeps showing its id as before.
+        records = linked.annotate_own_visibility(related_model._default_manager.filter(pk__in=ids), user)
+        for obj in records:
+            related[(related_model, obj.pk)] = obj if obj.visible else linked.HIDDEN_RECORD
     entries = []
     for newer, _older, changes in pairs:
         entries.append(

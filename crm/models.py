@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from crm.search import search_list, search_list_choices
 
 
 class Role(models.TextChoices):
@@ -277,14 +282,96 @@ class OutboundEmail(models.Model):
         return self.subject
 
 
-class CustomFieldDefinition(models.Model):
-    """An admin-defined extra field of companies, people or deals; values live in the record's
-    ``custom_fields`` JSON column under ``key``."""
+def custom_field_targets() -> list[tuple[str, str]]:
+    """The kinds of record that apps registered for custom fields (crm.custom_fields.register_target).
 
-    class Target(models.TextChoices):
-        COMPANY = "contacts.company", _("Company")
-        PERSON = "contacts.person", _("Person")
-        DEAL = "opportunities.deal", _("Deal")
+    A callable, so that migrations store its path and a new app's target needs none."""
+    from crm.custom_fields import target_choices  # it reads CustomFieldDefinition
+
+    return target_choices()
+
+
+def document_path(document: Document, filename: str) -> str:
+    # The stored name is ours, never the uploader's: no traversal, no collisions.
+    return f"documents/{timezone.now():%Y/%m}/{document.pk}"
+
+
+class Document(models.Model):
+    """A file attached to a company, a person, a deal…; visible with its record (crm.documents)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Created by contacts before documents moved to the kernel; the table kept its name.
+        db_table = "contacts_document"
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchField(models.Model):
+    """The admin's search configuration: which fields a list offers as filters, and how."""
+
+    class Mode(models.TextChoices):
+        DROPDOWN = "dropdown", _("Dropdown of existing values")
+        TEXT = "text", _("Free text")
+
+    # The lists are those registered with crm.search.register_search_list.
+    list_name = models.CharField(_("list"), max_length=20, choices=search_list_choices)
+    field_name = models.CharField(_("field"), max_length=60)
+    mode = models.CharField(_("search by"), max_length=10, choices=Mode.choices, default=Mode.DROPDOWN)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        # Created by contacts before the search configuration moved to the kernel.
+        db_table = "contacts_searchfield"
+        ordering = ["list_name", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["list_name", "field_name"], name="search_field_once_per_list")
+        ]
+        verbose_name = _("search field")
+        verbose_name_plural = _("search configuration")
+
+    def __str__(self) -> str:
+        return f"{self.get_list_name_display()}: {self.field_name}"
+
+    def clean(self):
+        # A field the list's filter bar cannot offer would be saved and silently ignored.
+        from django.core.exceptions import ValidationError
+
+        registered = search_list(self.list_name)
+        if registered is None or registered.filterset is None:
+            return
+        offered = registered.filterset.configurable_fields
+        if self.field_name not in offered:
+            raise ValidationError(
+                {
+                    "field_name": _(
+                        "The %(list)s list cannot be filtered by “%(field)s”. Choose one of: %(fields)s."
+                    )
+                    % {"list": registered.label, "field": self.field_name, "fields": ", ".join(offered)}
+                }
+            )
+
+
+class CustomFieldDefinition(models.Model):
+    """An admin-defined extra field of a kind of record that an app registered (companies,
+    people, deals…); values live in the record's ``custom_fields`` JSON column under ``key``."""
 
     class FieldType(models.TextChoices):
         TEXT = "text", _("Text")
@@ -293,7 +380,7 @@ class CustomFieldDefinition(models.Model):
         CHOICE = "choice", _("Single choice")
         BOOLEAN = "boolean", _("Yes/no")
 
-    target = models.CharField(_("record"), max_length=40, choices=Target.choices)
+    target = models.CharField(_("record"), max_length=40, choices=custom_field_targets)
     key = models.SlugField(
         _("key"),
         max_length=50,

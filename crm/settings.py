@@ -266,6 +266,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "email-requeue-stale": {"task": "crm.tasks.email_requeue_stale", "schedule": 300.0},
     "sessions-clear-expired": {"task": "crm.tasks.sessions_clear_expired", "schedule": 60.0 * 60 * 24},
+    "documents-sweep-orphans": {"task": "crm.tasks.documents_sweep_orphans", "schedule": 60.0 * 60},
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.
@@ -287,7 +288,7 @@ CRM_PAGE_SIZE = 50
 # Where batch text messages go: crm.sms.LogBackend (default, writes them to the log),
 # crm.sms.ConsoleBackend, or a provider's backend class.
 CRM_SMS_BACKEND = env("CRM_SMS_BACKEND", default="crm.sms.LogBackend")
-# Documents attached to records: size limit and allowed types (see contacts/documents.py).
+# Documents attached to records: size limit and allowed types (see crm/documents.py).
 CRM_DOCUMENT_MAX_BYTES = env.int("CRM_DOCUMENT_MAX_MB", default=20) * 1024 * 1024
 CRM_DOCUMENT_ALLOWED_EXTENSIONS = env.list(
     "CRM_DOCUMENT_ALLOWED_EXTENSIONS",

@@ -5,7 +5,7 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from crm import email, password_reset
+from crm import documents, email, password_reset
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +41,9 @@ def password_reset_send(*, address: str, domain: str, use_https: bool, language:
 def sessions_clear_expired() -> int:
     deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def documents_sweep_orphans() -> int:
+    """Delete document files that a rolled-back transaction left without a row (crm.documents)."""
+    return documents.documents_sweep_orphans()

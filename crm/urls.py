@@ -28,6 +28,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
     path("contacts/", include("contacts.urls")),
+    # Documents of any record, under the prefix they had when only contacts had documents.
+    path("contacts/", include("crm.document_urls")),
     path("leads/", include("leads.urls")),
     path("deals/", include("opportunities.urls")),
     path("admin/", admin.site.urls),

@@ -9,8 +9,45 @@ class LeadsConfig(AppConfig):
 
     def ready(self):
         from contacts import required_fields
+        from crm import search
+        from leads.filters import LeadFilter
         from leads.forms import LeadForm
         from leads.models import Lead
 
         # Seed 000's minimum information of a lead, editable with people's and companies'.
         required_fields.register(Lead, form_fields=LeadForm._meta.fields)
+        search.register_search_list("leads", _("Leads"), Lead, LeadFilter)
+
+        from contacts.models import Company, Person
+        from crm import cards
+
+        # The leads a company or person was converted from, on its card.
+        cards.register_panel(
+            Company,
+            cards.Panel(
+                "leads/partials/converted_leads.html",
+                lambda company, user: (
+                    converted_leads_panel(user=user, converted_company=company) | {"show_converted_at": True}
+                ),
+                order=40,
+            ),
+        )
+        cards.register_panel(
+            Person,
+            cards.Panel(
+                "leads/partials/converted_leads.html",
+                lambda person, user: converted_leads_panel(user=user, converted_person=person),
+                order=40,
+            ),
+        )
+
+
+CONVERTED_LEADS_SHOWN = 20
+
+
+def converted_leads_panel(*, user, **converted_into) -> dict:
+    """The newest leads `user` may see that were converted into the card's record."""
+    from leads.models import Lead
+
+    leads = Lead.objects.visible_to(user).filter(**converted_into).order_by("-converted_at")
+    return {"leads": leads[:CONVERTED_LEADS_SHOWN]}

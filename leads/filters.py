@@ -1,13 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from contacts.filters import ConfigurableFilterSet
-from contacts.models import SearchField
+from crm.filters import ConfigurableFilterSet
 from leads.models import Lead
 
 
 class LeadFilter(ConfigurableFilterSet):
-    list_name = SearchField.ListName.LEADS
+    list_name = "leads"
     configurable_fields = ["source", "business_unit", "company_name", "details", "grade", "title", "email"]
     default_fields = ["source", "business_unit"]
     status = django_filters.ChoiceFilter(

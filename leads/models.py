@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from contacts.models import BusinessUnit, Company, Lookup, Person, SearchableModel
+from contacts.models import BusinessUnit, Company, Person
+from crm.lookups import Lookup
 from crm.models import OwnedModel
+from crm.search import SearchableModel
 
 
 class LeadSource(Lookup):

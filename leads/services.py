@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts import matching
+from contacts import matching, required_fields
 from contacts import services as contact_services
 from contacts.models import Company, Person
 from crm import access
@@ -46,7 +46,14 @@ def _lead_values(values: dict[str, Any]) -> dict[str, Any]:
     if values.get("status") == Lead.Status.CONVERTED:
         # Only lead_convert may mark a lead converted: it also records what it became.
         raise ValidationError({"status": _("Use “Convert” to turn a lead into a person and a company.")})
+    required_fields.validate_values(Lead, values)
     return values
+
+
+def _known(values: dict[str, Any]) -> dict[str, Any]:
+    """What the lead knows of a record it converts into: an empty value is left out, so the new
+    record is saved without it (its card says it is incomplete) instead of being refused."""
+    return {name: value for name, value in values.items() if value not in (None, "")}
 
 
 def lead_create(*, actor, values: dict[str, Any]) -> Lead:
@@ -125,29 +132,33 @@ def lead_convert(
             raise LeadConversionError(_("The lead has no company name to create a company from."))
         company = contact_services.company_create(
             actor=actor,
-            values={
-                "name": lead.company_name,
-                "email_domain": matching.usable_domain(lead.email_domain),
-                "business_unit": lead.business_unit,
-                "owner": owner,
-                "team": lead.team,
-            },
+            values=_known(
+                {
+                    "name": lead.company_name,
+                    "email_domain": matching.usable_domain(lead.email_domain),
+                    "business_unit": lead.business_unit,
+                    "owner": owner,
+                    "team": lead.team,
+                }
+            ),
         )
     if person is None:
         person = contact_services.person_create(
             actor=actor,
-            values={
-                "first_name": lead.first_name or lead.last_name,
-                "last_name": lead.last_name if lead.first_name else "",
-                "email": lead.email,
-                "phone": lead.phone,
-                "linkedin": lead.linkedin,
-                "title": lead.title,
-                "business_unit": lead.business_unit,
-                "company": company,
-                "owner": owner,
-                "team": lead.team,
-            },
+            values=_known(
+                {
+                    "first_name": lead.first_name or lead.last_name,
+                    "last_name": lead.last_name if lead.first_name else "",
+                    "email": lead.email,
+                    "phone": lead.phone,
+                    "linkedin": lead.linkedin,
+                    "title": lead.title,
+                    "business_unit": lead.business_unit,
+                    "company": company,
+                    "owner": owner,
+                    "team": lead.team,
+                }
+            ),
         )
     elif company is not None and person.company_id is None and access.can_edit(actor, person):
         person = contact_services.person_update(
@@ -174,6 +185,8 @@ def lead_convert(
         except StageGateError as error:
             # Rolls back the person and company created above: all or nothing.
             raise LeadConversionError(" ".join(item.message for item in error.missing)) from error
+        except ValidationError as error:  # e.g. a name outside the pipeline's fixed deal names
+            raise LeadConversionError(" ".join(error.messages)) from error
     lead.status = Lead.Status.CONVERTED
     lead.converted_company = company
     lead.converted_person = person

@@ -4,7 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from crm import access
+from crm import access, linked
 from crm.exports import export_response
 from crm.history import history_entries
 from crm.pagination import paginate
@@ -28,12 +28,21 @@ def lead_export(request, file_format: str):
     return export_response(lead_filter.qs, exports.lead_columns(), file_format=file_format, name="leads")
 
 
+# What a converted lead became; each is named only to who may see it (crm.linked).
+LEAD_CARD_LINKS = ("converted_person", "converted_company", "converted_deal")
+
+
 def lead_detail(request, pk: int):
-    lead = access.get_visible_or_404(selectors.lead_card(user=request.user), request.user, pk=pk)
+    card = linked.annotate_visible(selectors.lead_card(user=request.user), request.user, *LEAD_CARD_LINKS)
+    lead = access.get_visible_or_404(card, request.user, pk=pk)
     return render(
         request,
         "leads/lead_detail.html",
-        {"lead": lead, "can_edit": access.can_edit(request.user, lead), "history": history_entries(lead)},
+        {
+            "lead": lead,
+            "can_edit": access.can_edit(request.user, lead),
+            "history": history_entries(lead, user=request.user),
+        },
     )
 
 

@@ -1,11 +1,18 @@
-from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts.admin import LookupAdmin
-from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin, VersionedAdminMixin
+from crm.admin import (
+    BigTableAdminMixin,
+    FixedQueriesInlineMixin,
+    LookupAdmin,
+    ServiceAdminForm,
+    ServiceAdminMixin,
+    ServiceRefused,
+)
 from opportunities import pipeline as gates
+from opportunities import services
 from opportunities.models import Deal, DealContact, Pipeline, Stage, StageCriterion, Vertical, VolumeUnit
 
 admin.site.register(VolumeUnit, LookupAdmin)
@@ -76,32 +83,32 @@ class StageListFilter(admin.RelatedFieldListFilter):
         return [(stage.pk, str(stage)) for stage in stages]
 
 
-class DealAdminForm(forms.ModelForm):
-    """A stage changed in admin passes the same gate as everywhere else. (Admin builds the
-    form's Meta from DealAdmin.)"""
+class DealAdminForm(ServiceAdminForm):
+    """A deal in admin: the stage chosen must be of the pipeline chosen. The gates run once, in
+    the service that saves (DealAdmin.update_record); what they refuse comes back on this form."""
 
     def clean(self):
         cleaned = super().clean()
-        stage = cleaned.get("stage")
-        if stage is None or (self.instance.pk and stage.pk == self.instance.stage_id):
-            return cleaned
-        if stage.pipeline_id != (cleaned.get("pipeline") or self.instance.pipeline).pk:
-            raise forms.ValidationError(_("Choose a stage of the deal's own pipeline."))
-        deal = self.instance
-        for name, value in cleaned.items():
-            if name not in {"stage", "colleagues", "confirmed_criteria"} and hasattr(deal, name):
-                setattr(deal, name, value)
-        if deal.pk is None:
-            deal.stage = stage.pipeline.stages.order_by("position").first()
-        missing = gates.missing_for_move(deal, stage)
-        if missing:
-            raise forms.ValidationError([item.message for item in missing])
+        pipeline, stage = cleaned.get("pipeline"), cleaned.get("stage")
+        # A pipeline changed alone keeps the old stage in the form: the deal then enters the new
+        # pipeline at its first stage. A stage chosen, or a new deal, must match the pipeline.
+        chose_stage = self.instance.pk is None or "stage" in self.changed_data
+        if pipeline and stage and chose_stage and stage.pipeline_id != pipeline.pk:
+            self.add_error("stage", _("Choose a stage of the pipeline %(name)s.") % {"name": pipeline.name})
         return cleaned
 
 
+def _through_gates(service, **kwargs):
+    try:
+        return service(**kwargs)
+    except gates.StageGateError as error:
+        raise ValidationError([item.message for item in error.missing]) from error
+
+
 @admin.register(Deal)
-class DealAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
+class DealAdmin(BigTableAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     form = DealAdminForm
+    service_fields = services.DEAL_FIELDS | {"pipeline", "stage"}
     list_display = [
         "name",
         "pipeline",
@@ -124,3 +131,72 @@ class DealAdmin(BigTableAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
         if db_field.name == "stage":
             kwargs.setdefault("queryset", Stage.objects.select_related("pipeline"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def create_record(self, request, form):
+        values = self.service_values(form)
+        pipeline, stage = values.pop("pipeline"), values.pop("stage")
+        return _through_gates(
+            services.deal_create, actor=request.user, pipeline=pipeline, stage=stage, values=values
+        )
+
+    def update_record(self, request, record, form, changes, expected_version):
+        pipeline, stage = changes.pop("pipeline", record.pipeline), changes.pop("stage", None)
+        if pipeline.pk != record.pipeline_id:
+            if stage is None:
+                stage = pipeline.stages.order_by("position").first()
+            if stage is None:
+                message = _("%(name)s has no stages yet.") % {"name": pipeline.name}
+                raise ValidationError({"pipeline": message})
+            if changes:
+                record = _through_gates(
+                    services.deal_update,
+                    actor=request.user,
+                    deal=record,
+                    changes=changes,
+                    expected_version=expected_version,
+                )
+            return _through_gates(
+                services.deal_change_pipeline,
+                actor=request.user,
+                deal=record,
+                stage=stage,
+                expected_version=record.version if changes else expected_version,
+            )
+        if stage is not None and stage.pk != record.stage_id:
+            return _through_gates(
+                services.deal_move_stage,
+                actor=request.user,
+                deal=record,
+                stage=stage,
+                expected_version=expected_version,
+                changes=changes,
+            )
+        return _through_gates(
+            services.deal_update,
+            actor=request.user,
+            deal=record,
+            changes=changes,
+            expected_version=expected_version,
+        )
+
+    def delete_record(self, request, record):
+        services.deal_delete(actor=request.user, deal=record)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not DealContact:
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        changed = {row.pk: fields for row, fields in formset.changed_objects}
+        try:
+            for row in formset.deleted_objects:
+                services.deal_contact_remove(actor=request.user, deal_contact=row)
+            for row in rows:
+                if row.pk is not None and "person" in changed.get(row.pk, ()):
+                    # Another person on the same line: the first leaves the deal, the second joins.
+                    stored = DealContact.objects.get(pk=row.pk)
+                    services.deal_contact_remove(actor=request.user, deal_contact=stored)
+                services.deal_contact_add(
+                    actor=request.user, deal=form.instance, person=row.person, role=row.role
+                )
+        except ValidationError as error:
+            raise ServiceRefused(error) from error

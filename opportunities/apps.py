@@ -8,9 +8,10 @@ class OpportunitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from contacts.documents import register_parent
-        from crm import lookup_cache
+        from crm import lookup_cache, search
+        from crm.documents import register_parent
         from opportunities import services
+        from opportunities.filters import DealFilter
         from opportunities.models import Deal, Pipeline, Stage
         from opportunities.sales import admin as sales_admin  # noqa: F401  (registers the sales models in admin)
         from opportunities.sales.services import sales_order_for_won_deal
@@ -20,6 +21,33 @@ class OpportunitiesConfig(AppConfig):
 
         # Quotes and order confirmations are stored as PDF documents on their deal.
         register_parent(Deal)
+        search.register_search_list("deals", _("Deals"), Deal, DealFilter)
 
         # A won deal gets its sales order in the transaction that wins it.
         services.on_deal_won(sales_order_for_won_deal)
+
+        from contacts.models import Company
+        from crm import cards, custom_fields
+
+        custom_fields.register_target(Deal, _("Deal"))
+        cards.register_panel(
+            Company, cards.Panel("opportunities/partials/company_deals.html", company_deals_panel, order=20)
+        )
+
+
+# What a company's card shows of its deals: the first 50 by stage kind (open ones first) and
+# expected close date.
+COMPANY_DEALS_SHOWN = 50
+
+
+def company_deals_panel(company, user) -> dict:
+    """The deals of `company` that `user` may see, for its card."""
+    from opportunities.models import Deal
+
+    deals = (
+        Deal.objects.visible_to(user)
+        .filter(company=company)
+        .select_related("stage", "owner")
+        .order_by("stage__kind", "expected_close_date")
+    )
+    return {"deals": deals[:COMPANY_DEALS_SHOWN]}

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from contacts.filters import ConfigurableFilterSet
+from crm.filters import ConfigurableFilterSet
 from opportunities.models import Deal, Pipeline, Stage
 
 

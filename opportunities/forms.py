@@ -9,7 +9,7 @@ from crm.forms import VersionedModelForm
 from crm.models import User
 from crm.widgets import AutocompleteSelect
 from opportunities import pipeline as gates
-from opportunities.models import Deal, Pipeline, Stage, StageCriterion, Vertical
+from opportunities.models import REQUIREMENT_FIELDS, Deal, Pipeline, Stage, StageCriterion, Vertical
 
 COMPANY_WIDGET = AutocompleteSelect(url=reverse_lazy("contacts:company_autocomplete"))
 PERSON_WIDGET = AutocompleteSelect(url=reverse_lazy("contacts:person_autocomplete"))
@@ -190,25 +190,51 @@ FILLED_IN = "filled_in"
 CRITERION_PREFIX = "criterion_"
 
 
+class StageChoiceForm(forms.Form):
+    """Where a deal moves: a stage of its own pipeline, and the version of the deal the mover saw.
+
+    Both travel in hidden inputs (a drop on the board, a stage button), so what is wrong with them
+    is said above the form."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, deal: Deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
+        message = _("Choose a stage of the deal's own pipeline (%(name)s).") % {"name": deal.pipeline.name}
+        self.fields["stage"].error_messages.update(required=message, invalid_choice=message)
+        reload = _("Reload the page and try again.")
+        self.fields["version"].error_messages.update(required=reload, invalid=reload)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in ("stage", "version"):
+            if name in self._errors:
+                self.add_error(None, self._errors.pop(name))
+
+
 class StageMoveBaseForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), widget=forms.HiddenInput)
     filled_in = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
 
     optional_fields: frozenset[str] = frozenset()  # one of alternatives: the gate says which will do
+    asks_missing = True  # False: the posted form read back, each field as the model requires it
 
     def __init__(self, *args, user, deal: Deal, criteria, **kwargs):
         super().__init__(*args, instance=deal, **kwargs)
         _scope_relations(self, user)
         explain_verticals(self)
         self.fields["stage"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
-        for name, field in self.fields.items():
-            if name not in {"version", "stage", FILLED_IN}:
-                field.required = name not in self.optional_fields
+        if self.asks_missing:
+            for name, field in self.fields.items():
+                if name not in {"version", "stage", FILLED_IN}:
+                    field.required = name not in self.optional_fields
         self.criteria = list(criteria)
         for criterion in self.criteria:
             self.fields[f"{CRITERION_PREFIX}{criterion.pk}"] = forms.BooleanField(
-                label=criterion.text, required=True
+                label=criterion.text, required=self.asks_missing
             )
 
     def changes(self) -> dict:
@@ -218,9 +244,27 @@ class StageMoveBaseForm(forms.ModelForm):
         return [c for c in self.criteria if self.cleaned_data.get(f"{CRITERION_PREFIX}{c.pk}")]
 
 
-def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
-    """A form asking for exactly what `deal` lacks to enter `stage` (nothing when it lacks nothing)."""
-    missing = gates.missing_for_move(deal, stage)
+MOVE_WIDGETS = {
+    "company": COMPANY_WIDGET,
+    "primary_contact": PERSON_WIDGET,
+    "expected_close_date": DATE_WIDGET,
+    "lost_reason": forms.Textarea(attrs={"rows": 2}),
+    "use_case": forms.Textarea(attrs={"rows": 2}),
+    "business_case": forms.Textarea(attrs={"rows": 2}),
+    "description": forms.Textarea(attrs={"rows": 2}),
+}
+# Every deal field a stage-move form can ask for (a stage may require any requirement).
+ASKABLE_FIELDS = list(
+    dict.fromkeys(
+        name for key in ["name", *REQUIREMENT_FIELDS] for name in MODEL_FIELDS_OF_REQUIREMENT.get(key, [key])
+    )
+)
+
+
+def stage_move_form(*, deal: Deal, stage: Stage, user, missing: list[gates.MissingItem], data=None):
+    """A form asking for exactly the `missing` items: what the gate, run by the move service,
+    said `deal` lacks to enter `stage`. Bound to `data` (the form as filled in), it says which
+    inputs are still empty; unbound, it is offered without errors on what is not typed yet."""
     fields, required = [], set()
     for item in missing:
         keys = ["name"] if item.kind == "name" else item.requirements
@@ -230,28 +274,25 @@ def stage_move_form(*, deal: Deal, stage: Stage, user, data=None):
                     fields.append(name)
                 if item.kind != "either":
                     required.add(name)
-    form_class = modelform_factory(
-        Deal,
-        form=StageMoveBaseForm,
-        fields=fields,
-        widgets={
-            "company": COMPANY_WIDGET,
-            "primary_contact": PERSON_WIDGET,
-            "expected_close_date": DATE_WIDGET,
-            "lost_reason": forms.Textarea(attrs={"rows": 2}),
-            "use_case": forms.Textarea(attrs={"rows": 2}),
-            "business_case": forms.Textarea(attrs={"rows": 2}),
-            "description": forms.Textarea(attrs={"rows": 2}),
-        },
-    )
+    form_class = modelform_factory(Deal, form=StageMoveBaseForm, fields=fields, widgets=MOVE_WIDGETS)
     form_class.optional_fields = frozenset(fields) - required
-    initial = {"stage": stage.pk, "version": deal.version}
-    if data is not None and missing and not data.get(FILLED_IN):
-        # Only the move was asked for: offer the form, without errors on what is not typed yet.
-        initial["version"] = data.get("version", deal.version)
-        data = None
-    form = form_class(data, user=user, deal=deal, criteria=gates.criteria_of(missing), initial=initial)
-    return form, missing
+    version = data.get("version", deal.version) if data is not None else deal.version
+    initial = {"stage": stage.pk, "version": version}
+    return form_class(data, user=user, deal=deal, criteria=gates.criteria_of(missing), initial=initial)
+
+
+def filled_in_move_form(*, deal: Deal, user, data):
+    """The stage-move form as posted, read back without asking the gate again: the deal fields
+    and checklist ticks it carries. The move service runs the gate once on these values, and
+    what is still missing comes back in a form from stage_move_form."""
+    fields = [name for name in ASKABLE_FIELDS if name in data]
+    ticked = [key.removeprefix(CRITERION_PREFIX) for key in data if key.startswith(CRITERION_PREFIX)]
+    criteria = StageCriterion.objects.filter(
+        stage__pipeline_id=deal.pipeline_id, pk__in=[pk for pk in ticked if pk.isdigit()]
+    )
+    form_class = modelform_factory(Deal, form=StageMoveBaseForm, fields=fields, widgets=MOVE_WIDGETS)
+    form_class.asks_missing = False
+    return form_class(data, user=user, deal=deal, criteria=criteria)
 
 
 class DealContactForm(forms.Form):

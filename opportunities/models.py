@@ -6,13 +6,16 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from contacts.models import BusinessUnit, BuyingInfluence, Company, Lookup, Person, SearchableModel, Sector
-from crm.models import OwnedModel
+from contacts.models import BusinessUnit, BuyingInfluence, Company, Person, Sector
+from crm.lookups import Lookup
+from crm.models import OwnedModel, OwnedQuerySet
 from crm.record_urls import detail_url
+from crm.search import SearchableModel
 
 # What a stage can require of a deal; the words say what is missing in a rep's language. Most
 # are deal fields; "contact_person" and "prioritised_vertical" are rules over them, checked in
@@ -237,7 +240,28 @@ class VolumeUnit(Lookup):
         verbose_name_plural = _("volume units")
 
 
+def weighted_value_expression() -> models.Expression:
+    """A deal's weighted value in SQL: value × (its probability, else its stage's default) / 100;
+    a won deal weighs its whole value, a lost one nothing; an open deal without a value, none."""
+    return models.Case(
+        models.When(stage__kind=Stage.Kind.WON, then=models.F("value")),
+        models.When(stage__kind=Stage.Kind.LOST, then=models.Value(Decimal(0))),
+        default=models.F("value")
+        * Coalesce("probability", "stage__default_probability")
+        / models.Value(Decimal(100)),
+        output_field=models.DecimalField(max_digits=20, decimal_places=4),
+    )
+
+
+class DealQuerySet(OwnedQuerySet):
+    def with_weighted_value(self) -> "DealQuerySet":
+        """Each deal annotated with `weighted` (see `weighted_value_expression`)."""
+        return self.annotate(weighted=weighted_value_expression())
+
+
 class Deal(OwnedModel, SearchableModel):
+    objects = DealQuerySet.as_manager()
+
     pipeline = models.ForeignKey(
         Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
     )
@@ -344,12 +368,6 @@ class Deal(OwnedModel, SearchableModel):
     @property
     def effective_probability(self) -> int:
         return self.probability if self.probability is not None else self.stage.default_probability
-
-    @property
-    def weighted_value(self) -> Decimal | None:
-        if self.value is None:
-            return None
-        return (self.value * self.effective_probability / Decimal(100)).quantize(Decimal("0.01"))
 
 
 class DealContact(models.Model):

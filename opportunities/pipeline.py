@@ -23,7 +23,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from opportunities.models import REQUIREMENT_FIELDS, Deal, Stage, StageCriterion, requirement_alternatives
+from opportunities.models import (
+    REQUIREMENT_FIELDS,
+    Deal,
+    Pipeline,
+    Stage,
+    StageCriterion,
+    requirement_alternatives,
+)
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,31 @@ def missing_for_move(deal: Deal, target: Stage, *, confirmed: set[int] | None = 
     for stage in stages_to_enter(deal, target):
         missing.extend(missing_for_stage(deal, stage, confirmed))
     return missing
+
+
+def fixed_label_errors(pipeline: Pipeline, values: dict, *, current: Deal | None = None) -> dict[str, str]:
+    """Seed 001, "Definition": a deal name or probability given (in `values`) outside the
+    pipeline's fixed lists, by field. A deal keeps a value it had before the list existed
+    (`current`) until it is changed; a probability left empty means the stage's default."""
+    errors = {}
+    names = pipeline.fixed_deal_names
+    name = values.get("name")
+    if names and "name" in values and name not in names and not (current and name == current.name):
+        errors["name"] = _("Choose one of the deal names of the pipeline %(pipeline)s.") % {
+            "pipeline": pipeline.name
+        }
+    weights = pipeline.fixed_probabilities
+    weight = values.get("probability")
+    if (
+        weights
+        and weight is not None
+        and weight not in weights
+        and not (current and weight == current.probability)
+    ):
+        errors["probability"] = _("Choose one of the probabilities of the pipeline %(pipeline)s.") % {
+            "pipeline": pipeline.name
+        }
+    return errors
 
 
 def criteria_of(items: list[MissingItem]) -> list[StageCriterion]:

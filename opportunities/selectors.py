@@ -23,7 +23,8 @@ def deal_rows(queryset):
 
 
 def deal_card(*, user):
-    return Deal.objects.visible_to(user).select_related(
+    """The deal card's deal, with `weighted` (the one weighted-value rule of the board and reports)."""
+    return Deal.objects.visible_to(user).with_weighted_value().select_related(
         "pipeline", "stage", "company", "primary_contact", "owner", "team", "sector", "vertical",
         "business_unit", "volume_unit",
     )  # fmt: skip

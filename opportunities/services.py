@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.exceptions import StaleRecordError
 from crm.services import audit_record, record_create, record_delete, record_update
 from opportunities import pipeline as gates
 from opportunities.models import CriterionConfirmation, Deal, DealContact, Pipeline, Stage, StageCriterion
@@ -76,6 +77,7 @@ def deal_create(
     colleagues = values.pop("colleagues", [])
     stage = stage or pipeline.stages.order_by("position").first()
     _check_same_pipeline(pipeline, stage)
+    _check_fixed_labels(pipeline, values)
     deal = Deal(pipeline=pipeline, stage=stage, **values)
     confirmed = list(confirmed_criteria or [])
     _check_criteria_of(pipeline, confirmed)
@@ -94,16 +96,17 @@ def deal_update(*, actor, deal: Deal, changes: dict[str, Any], expected_version:
     """Change a deal's fields (not its stage). What the current stage requires and the deal has must
     stay; a requirement it lacked already (e.g. one added to the stage later) does not block the edit."""
     changes = _only(changes)
-    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    current = _current(deal, expected_version)
+    _check_fixed_labels(current.pipeline, changes, current=current)
 
     def gaps() -> list[gates.MissingItem]:
-        items = gates.missing_for_stage(locked, locked.stage, confirmed=_confirmed_ids(locked))
+        items = gates.missing_for_stage(current, current.stage, confirmed=_confirmed_ids(current))
         return [item for item in items if item.kind != "criterion"]
 
     lacked_before = {(item.key, item.message) for item in gaps()}
     for name, value in changes.items():
         if name != "colleagues":
-            setattr(locked, name, value)
+            setattr(current, name, value)
     missing = [item for item in gaps() if (item.key, item.message) not in lacked_before]
     if missing:
         raise gates.StageGateError(missing)
@@ -112,6 +115,24 @@ def deal_update(*, actor, deal: Deal, changes: dict[str, Any], expected_version:
 
 def _confirmed_ids(deal: Deal) -> set[int]:
     return set(deal.confirmations.values_list("criterion_id", flat=True))
+
+
+def _current(deal: Deal, expected_version: int) -> Deal:
+    """The deal as stored, to check the gates against, when it is still at `expected_version`.
+
+    Not locked: record_update locks the row and checks the version once, when it writes, so a
+    change saved between this read and that write is refused as stale, and the gates' verdict
+    holds for exactly the version written over."""
+    current = Deal.objects.select_related("pipeline", "stage").get(pk=deal.pk)
+    if current.version != expected_version:
+        raise StaleRecordError(current=current)
+    return current
+
+
+def _check_fixed_labels(pipeline: Pipeline, values: dict[str, Any], *, current: Deal | None = None) -> None:
+    errors = gates.fixed_label_errors(pipeline, values, current=current)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -126,28 +147,25 @@ def deal_move_stage(
 ) -> Deal:
     """Move `deal` to `stage`, first applying `changes` and ticks given with the move (e.g. in the
     board's dialog). Raises StageGateError listing everything still missing; then nothing changes."""
-    _check_same_pipeline(deal.pipeline, stage)
     changes = _only(changes or {})
-    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
-    if locked.version != expected_version:
-        from crm.exceptions import StaleRecordError
-
-        raise StaleRecordError(current=locked)
+    current = _current(deal, expected_version)
+    _check_same_pipeline(current.pipeline, stage)
+    _check_fixed_labels(current.pipeline, changes, current=current)
     for name, value in changes.items():
         if name != "colleagues":
-            setattr(locked, name, value)
-    confirmed = _confirmed_ids(locked) | {criterion.pk for criterion in confirmed_criteria or []}
-    missing = gates.missing_for_move(locked, stage, confirmed=confirmed)
+            setattr(current, name, value)
+    confirmed = _confirmed_ids(current) | {criterion.pk for criterion in confirmed_criteria or []}
+    missing = gates.missing_for_move(current, stage, confirmed=confirmed)
     if missing:
         raise gates.StageGateError(missing)
-    _confirm(actor=actor, deal=locked, criteria=confirmed_criteria or [])
-    from_stage = locked.stage
+    from_stage = current.stage
     moved = record_update(
         actor=actor,
         instance=deal,
-        changes={**changes, "stage": stage, "closed_on": _closed_on(locked, stage)},
+        changes={**changes, "stage": stage, "closed_on": _closed_on(current, stage)},
         expected_version=expected_version,
     )
+    _confirm(actor=actor, deal=moved, criteria=confirmed_criteria or [])
     audit_record(
         actor=actor, verb="move stage", instance=moved, changes={"from": from_stage.name, "to": stage.name}
     )
@@ -171,27 +189,25 @@ def deal_change_pipeline(
         raise ValidationError(_("Choose a stage of another pipeline; use the stage buttons within this one."))
     if not stage.pipeline.is_active:
         raise ValidationError(_("That pipeline is no longer in use."))
-    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
-    if locked.version != expected_version:
-        from crm.exceptions import StaleRecordError
-
-        raise StaleRecordError(current=locked)
+    current = _current(deal, expected_version)
     confirmed = list(confirmed_criteria or [])
     _check_criteria_of(stage.pipeline, confirmed)
-    entering = Deal(**{field.attname: getattr(locked, field.attname) for field in Deal._meta.concrete_fields})
+    entering = Deal(
+        **{field.attname: getattr(current, field.attname) for field in Deal._meta.concrete_fields}
+    )
     entering.pk, entering.pipeline, entering.stage = None, stage.pipeline, stage
     missing = gates.missing_for_move(entering, stage, confirmed={criterion.pk for criterion in confirmed})
     if missing:
         raise gates.StageGateError(missing)
-    from_stage = locked.stage
-    CriterionConfirmation.objects.filter(deal=locked).delete()
-    _confirm(actor=actor, deal=locked, criteria=confirmed)
+    from_stage = current.stage
     moved = record_update(
         actor=actor,
         instance=deal,
-        changes={"pipeline": stage.pipeline, "stage": stage, "closed_on": _closed_on(locked, stage)},
+        changes={"pipeline": stage.pipeline, "stage": stage, "closed_on": _closed_on(current, stage)},
         expected_version=expected_version,
     )
+    CriterionConfirmation.objects.filter(deal=moved).delete()
+    _confirm(actor=actor, deal=moved, criteria=confirmed)
     audit_record(
         actor=actor,
         verb="change pipeline",

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from contacts.documents import documents_panel
-from crm import access, custom_fields, exports
+from crm import access, custom_fields, exports, linked
+from crm.documents import documents_panel
 from crm.exceptions import StaleRecordError
 from crm.exports import export_response
 from crm.history import history_entries
@@ -17,14 +17,26 @@ from opportunities import pipeline as gates
 from opportunities import selectors, services
 from opportunities.board import selectors as board
 from opportunities.filters import DealFilter
-from opportunities.forms import DealContactForm, DealForm, NewDealForm, stage_move_form
+from opportunities.forms import (
+    FILLED_IN,
+    DealContactForm,
+    DealForm,
+    NewDealForm,
+    StageChoiceForm,
+    filled_in_move_form,
+    stage_move_form,
+)
 from opportunities.models import Deal, DealContact, Pipeline, Stage, StageCriterion
 from opportunities.sales import views as sales_views
+
+# The records a deal card names; each is shown only to who may see it (crm.linked).
+DEAL_CARD_LINKS = ("company", "primary_contact")
 
 
 def deal_list(request):
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
-    page = paginate(selectors.deal_rows(deal_filter.qs), request.GET.get("page"))
+    rows = linked.annotate_visible(selectors.deal_rows(deal_filter.qs), request.user, "company")
+    page = paginate(rows, request.GET.get("page"))
     return render(request, "opportunities/deal_list.html", {"filter": deal_filter, "page": page})
 
 
@@ -34,11 +46,13 @@ def deal_export(request, file_format: str):
     access.require_permission(request.user, "opportunities.export_deal")
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
     columns = [exports.field(_("Pipeline"), "pipeline__name"), *board.export_columns()]
-    return export_response(deal_filter.qs, columns, file_format=file_format, name="deals")
+    deals = linked.annotate_visible(deal_filter.qs.with_weighted_value(), request.user, *board.EXPORT_LINKS)
+    return export_response(deals, columns, file_format=file_format, name="deals")
 
 
 def deal_detail(request, pk: int):
-    deal = access.get_visible_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
+    card = linked.annotate_visible(selectors.deal_card(user=request.user), request.user, *DEAL_CARD_LINKS)
+    deal = access.get_visible_or_404(card, request.user, pk=pk)
     can_edit = access.can_edit(request.user, deal)
     stages = list(deal.pipeline.stages.all())
     next_stage = next(
@@ -57,16 +71,14 @@ def deal_detail(request, pk: int):
         .prefetch_related("stages")
         if can_edit
         else [],
-        "history": history_entries(deal),
+        "history": history_entries(deal, user=request.user),
         "documents": documents_panel(deal),
-        "deal_contacts": deal.deal_contacts.select_related("person", "role"),
+        "deal_contacts": linked.annotate_visible(
+            deal.deal_contacts.select_related("person", "role"), request.user, "person"
+        ),
         "contact_form": DealContactForm(user=request.user) if can_edit else None,
-        "upload_url": reverse("contacts:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
+        "upload_url": reverse("documents:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
         "custom_values": custom_fields.display_values(deal, custom_fields.definitions_for(Deal)),
-        "company_visible": deal.company_id is not None
-        and access.visible_to(deal.company.__class__.objects.all(), request.user)
-        .filter(pk=deal.company_id)
-        .exists(),
     }
     return render(request, "opportunities/deal_detail.html", context)
 
@@ -115,50 +127,65 @@ def deal_update(request, pk: int):
 def deal_move_stage(request, pk: int):
     """Move a deal to another stage of its pipeline. When the stage's requirements are not met,
     answer with a form listing every missing item, with inputs to fill them in (also the board's
-    dialog); posting it completes the move in one step."""
+    dialog); posting it completes the move in one step. The gate runs once per post: in the
+    service, whose refusal says what the form asks for."""
     access.require_permission(request.user, "opportunities.change_deal")
     deal = access.get_editable_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
-    stage_id = request.POST.get("stage", "")
-    stage = get_object_or_404(Stage, pk=stage_id if stage_id.isdigit() else 0, pipeline_id=deal.pipeline_id)
-    form, missing = stage_move_form(deal=deal, stage=stage, user=request.user, data=request.POST)
-    status = 200
-    if not form.is_bound:
-        status = 422  # the move waits for the missing items the form asks for
-    elif form.is_valid():
-        try:
-            moved = services.deal_move_stage(
-                actor=request.user,
-                deal=deal,
-                stage=stage,
-                expected_version=form.cleaned_data["version"],
-                changes=form.changes(),
-                confirmed_criteria=form.confirmed_criteria(),
-            )
-        except gates.StageGateError as error:
-            missing = error.missing
-            form.add_error(None, [item.message for item in missing])
-            status = 422
-        except StaleRecordError:
-            form.add_error(None, _("Someone else changed this deal meanwhile. Reload it and try again."))
-            status = 409
-        else:
-            if request.headers.get("HX-Request"):
-                return render(request, "opportunities/partials/stage_moved.html", {"deal": moved}, status=200)
-            messages.success(
-                request, _("%(deal)s moved to %(stage)s.") % {"deal": moved, "stage": stage.name}
-            )
-            return redirect(moved)
-    else:
-        status = 422
+    target = StageChoiceForm(request.POST, deal=deal)
+    if not target.is_valid():
+        return _stage_move_page(request, deal=deal, stage=None, form=target, missing=[], status=422)
+    stage, version = target.cleaned_data["stage"], target.cleaned_data["version"]
+    filled_in = bool(request.POST.get(FILLED_IN))
+    form = filled_in_move_form(deal=deal, user=request.user, data=request.POST) if filled_in else None
+    if form is not None and not form.is_valid():
+        return _stage_move_page(request, deal=deal, stage=stage, form=form, missing=[], status=422)
+    try:
+        moved = services.deal_move_stage(
+            actor=request.user,
+            deal=deal,
+            stage=stage,
+            expected_version=version,
+            changes=form.changes() if form else {},
+            confirmed_criteria=form.confirmed_criteria() if form else [],
+        )
+    except gates.StageGateError as error:
+        # A drop or a stage button gets the form unbound (no errors on what is not typed yet);
+        # a filled-in form comes back with what is still empty marked.
+        asked = stage_move_form(
+            deal=deal,
+            stage=stage,
+            user=request.user,
+            missing=error.missing,
+            data=request.POST if filled_in else None,
+        )
+        if asked.is_bound:
+            asked.is_valid()
+        return _stage_move_page(
+            request, deal=deal, stage=stage, form=asked, missing=error.missing, status=422
+        )
+    except StaleRecordError:
+        form = form or target
+        form.add_error(None, _("Someone else changed this deal meanwhile. Reload it and try again."))
+        return _stage_move_page(request, deal=deal, stage=stage, form=form, missing=[], status=409)
+    except ValidationError as error:  # e.g. a deal name outside the pipeline's fixed list
+        form = form or target
+        form.add_error(None, error.messages)
+        return _stage_move_page(request, deal=deal, stage=stage, form=form, missing=[], status=422)
+    if request.headers.get("HX-Request"):
+        return render(request, "opportunities/partials/stage_moved.html", {"deal": moved}, status=200)
+    messages.success(request, _("%(deal)s moved to %(stage)s.") % {"deal": moved, "stage": stage.name})
+    return redirect(moved)
+
+
+def _stage_move_page(request, *, deal, stage, form, missing, status: int):
     # htmx (the board's dialog) gets the form alone; a plain POST gets it inside the page.
     template = (
         "opportunities/partials/stage_move_form.html"
         if request.headers.get("HX-Request")
         else "opportunities/deal_move.html"
     )
-    return render(
-        request, template, {"deal": deal, "stage": stage, "form": form, "missing": missing}, status=status
-    )
+    context = {"deal": deal, "stage": stage, "form": form, "missing": missing}
+    return render(request, template, context, status=status)
 
 
 @require_POST

@@ -12,6 +12,9 @@ if [ ! -x .venv/bin/python ]; then
   "$python_bin" -m venv .venv
 fi
 wanted="$(sha256sum pyproject.toml | cut -c1-64) ${CRM_EXTRAS}"
+# One install at a time: test runs started together (parallel sessions, make targets) wait for it.
+exec 9>.venv/.install.lock
+flock 9
 if [ "$(cat .venv/.crm-installed 2>/dev/null || true)" != "$wanted" ]; then
   echo "Installing the CRM and its dependencies into .venv (extras: ${CRM_EXTRAS}); log in .venv/install.log"
   if ! { .venv/bin/python -m pip install --upgrade pip \
@@ -22,3 +25,4 @@ if [ "$(cat .venv/.crm-installed 2>/dev/null || true)" != "$wanted" ]; then
   fi
   echo "$wanted" > .venv/.crm-installed
 fi
+flock -u 9

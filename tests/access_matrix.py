@@ -75,15 +75,13 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "contacts:person_update": ObjectRoute("person", "edit", "contacts.change_person"),
     "contacts:person_merge": ObjectRoute("person", "edit", "contacts.merge_person"),
     "contacts:person_delete": ObjectRoute("person", "edit", "contacts.delete_person"),
-    # contacts: documents of companies and people
-    "contacts:document_upload": ObjectRoute(
-        "company", "edit", "contacts.add_document", extra_kwargs={"model_name": "company"}, method="POST"
+    # documents of any record (crm/document_urls.py)
+    "documents:document_upload": ObjectRoute(
+        "company", "edit", "crm.add_document", extra_kwargs={"model_name": "company"}, method="POST"
     ),
-    "contacts:document_download": ObjectRoute(
-        "document", "view", "contacts.view_document", through_parent=True
-    ),
-    "contacts:document_delete": ObjectRoute(
-        "document", "edit", "contacts.delete_document", method="POST", through_parent=True
+    "documents:document_download": ObjectRoute("document", "view", "crm.view_document", through_parent=True),
+    "documents:document_delete": ObjectRoute(
+        "document", "edit", "crm.delete_document", method="POST", through_parent=True
     ),
     # leads
     "leads:lead_list": SIGNED_IN,
@@ -118,6 +116,9 @@ ROUTES: dict[str, str | ObjectRoute] = {
     ),
     "opportunities:quote_pdf": ObjectRoute(
         "quote", "view", "opportunities.view_quote", through_parent=True, parent_attr="deal"
+    ),
+    "opportunities:quote_set_status": ObjectRoute(
+        "quote", "edit", "opportunities.change_quote", method="POST", through_parent=True, parent_attr="deal"
     ),
     "opportunities:sales_order_detail": ObjectRoute(
         "order", "view", "opportunities.view_salesorder", through_parent=True, parent_attr="deal"
@@ -260,3 +261,484 @@ def get_route_urls(
         for query in (query_variants or {}).get(name, []):
             urls.append((f"{name}?{query}", f"{url}?{query}"))
     return urls
+
+
+# -- Content: which records a page lists, and no name of a record hidden from the viewer --------
+#
+# Status codes prove that a record's own URL is guarded; they say nothing of what a list, an
+# autocomplete, an export or the board shows, nor of the names of linked records a page prints
+# (a visible deal's hidden company). The data set below (build_content_records) gives every
+# record a unique name token and links each record to records of other owners, so that a
+# substring search for the token of a record hidden from the viewer is reliable.
+
+# The kinds of records whose names are checked, and the detail route their lists link to.
+DETAIL_ROUTES = {
+    "company": "contacts:company_detail",
+    "person": "contacts:person_detail",
+    "lead": "leads:lead_detail",
+    "deal": "opportunities:deal_detail",
+}
+# Every kind of owner a record of the data set has; "south_team" is filed under South by the
+# Administrator, "north_team" under North by the other team's rep (visible to North's manager
+# narrowed to their teams through the filing alone).
+CONTENT_OWNERS = [
+    "admin", "restricted", "south_team", "unassigned", "manager", "rep_other_team", "north_team", "rep",
+]  # fmt: skip
+# Each record links to the records of the next owner in CONTENT_OWNERS (and the one after, in its
+# history): for every persona with a narrowed view, some visible record links to a hidden one.
+
+
+@dataclass(frozen=True)
+class ListedRecords:
+    """A route that lists records of one kind, and how its response names them: "links" (ids of
+    links to their cards), "options" (ids of autocomplete options) or "names" (export cells)."""
+
+    kind: str
+    read: str
+    query: str = ""
+
+
+CONTENT_ROUTES: dict[str, ListedRecords] = {
+    "contacts:company_list": ListedRecords("company", "links"),
+    "contacts:company_autocomplete": ListedRecords("company", "options"),
+    "contacts:company_export": ListedRecords("company", "names"),
+    "contacts:person_list": ListedRecords("person", "links"),
+    "contacts:person_autocomplete": ListedRecords("person", "options"),
+    "contacts:person_export": ListedRecords("person", "names"),
+    # Converted leads (all of the data set's) leave the list unless every status is asked for.
+    "leads:lead_list": ListedRecords("lead", "links", "status="),
+    "leads:lead_export": ListedRecords("lead", "names", "status="),
+    "opportunities:deal_list": ListedRecords("deal", "links"),
+    "opportunities:deal_export": ListedRecords("deal", "names"),
+    # The board shows one pipeline (by default the first, which need not be the data set's).
+    "opportunities:board": ListedRecords("deal", "links", "pipeline={pipeline}&period=any&won=on"),
+    "opportunities:board_export": ListedRecords("deal", "names", "pipeline={pipeline}&period=any&won=on"),
+}
+# Query strings with which the name check also walks a route (what the defaults leave out).
+NAME_CHECK_QUERIES = {
+    "leads:lead_list": ["status="],
+    "leads:lead_export": ["status="],
+    "opportunities:board": ["pipeline={pipeline}&period=any&won=on&lost=on&unprocessed=on"],
+    "opportunities:board_export": ["pipeline={pipeline}&period=any&won=on&lost=on&unprocessed=on"],
+    "opportunities:board_message": ["pipeline={pipeline}&period=any&won=on"],
+}
+
+
+@dataclass
+class ContentRecords:
+    """The records of the content checks: `by_kind[kind][owner_key]`, and each one's name tokens."""
+
+    by_kind: dict[str, dict[str, object]]
+    quotes: dict[str, object]
+    orders: dict[str, object]
+    documents: dict[str, object]
+    pipeline: int  # of every deal
+
+    def tokens(self, kind: str, record) -> list[str]:
+        if kind in ("person", "lead"):
+            return [record.first_name, record.last_name]
+        return [record.name]
+
+    def visible(self, kind: str, user) -> dict[int, object]:
+        records = self.by_kind[kind]
+        model = type(next(iter(records.values())))
+        ids = set(
+            access.visible_to(model._default_manager.all(), user)
+            .filter(pk__in=[record.pk for record in records.values()])
+            .values_list("pk", flat=True)
+        )
+        return {record.pk: record for record in records.values() if record.pk in ids}
+
+    def hidden_names(self, user) -> dict[str, str]:
+        """token → "company Company-rep-token" for every record of the data set hidden from `user`."""
+        names = {}
+        for kind, records in self.by_kind.items():
+            visible = self.visible(kind, user)
+            for record in records.values():
+                if record.pk not in visible:
+                    for token in self.tokens(kind, record):
+                        names[token] = f"{kind} {record.pk} ({token})"
+        return names
+
+
+def content_world(django_db_blocker, tmp_path_factory):
+    """The body of a module-scoped fixture: the personas of tests/conftest.py and the content data
+    set, built once for a test module (it takes seconds) inside a transaction rolled back when the
+    module is done. Each test still runs in its own savepoint (pytest-django's `db`), so what it
+    changes (an org setting, a planted deletion) is undone after it.
+
+    Its users have conftest's usernames: use it in modules whose tests do not also take the
+    function-scoped `personas`. Every export, report and the board are granted to each persona,
+    so that each route is read by every role."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import Permission
+    from django.db import transaction
+    from django.test import override_settings
+
+    from crm.models import Role
+    from tests.factories import TeamFactory, UserFactory
+
+    media_root = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), transaction.atomic():
+        north, south = TeamFactory(name="North"), TeamFactory(name="South")
+        personas = SimpleNamespace(
+            admin=UserFactory(username="admin", role=Role.ADMINISTRATOR),
+            manager=UserFactory(username="manager", role=Role.MANAGER),
+            rep=UserFactory(username="rep", role=Role.NORMAL_USER),
+            rep_other_team=UserFactory(username="rep_other_team", role=Role.NORMAL_USER),
+            restricted=UserFactory(username="restricted", role=Role.RESTRICTED),
+            north=north,
+            south=south,
+        )
+        north.managers.add(personas.manager)
+        north.members.add(personas.rep, personas.restricted)
+        south.members.add(personas.rep_other_team)
+        granted = [
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in (
+                route.permission.split(".", 1)
+                for route in ROUTES.values()
+                if isinstance(route, ListRoute) and route.permission
+            )
+        ]
+        for user in (
+            personas.admin,
+            personas.manager,
+            personas.rep,
+            personas.rep_other_team,
+            personas.restricted,
+        ):
+            user.user_permissions.add(*granted)
+        yield SimpleNamespace(personas=personas, records=build_content_records(personas, media_root))
+        transaction.set_rollback(True)
+
+
+def build_content_records(personas, media_root) -> ContentRecords:
+    """Per kind of owner: a company, a person, a lead and a deal named with unique tokens, each
+    linked to records of other owners: the person works for the next owner's company; the deal is
+    with the next owner's company and contact, has every person as a contact, a line, a quote and
+    a sales order, and its history changes the company; the lead was converted into the next
+    owner's company, person and deal."""
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from contacts import services as contact_services
+    from crm.documents import document_attach
+    from leads.models import Lead
+    from opportunities import services as deal_services
+    from opportunities.models import DealContact
+    from opportunities.sales import services as sales
+    from tests.factories import CompanyFactory, DealFactory, LeadFactory, PersonFactory
+
+    def owned(key: str) -> dict:
+        if key == "unassigned":
+            return {"owner": None}
+        if key == "south_team":
+            return {"owner": personas.admin, "team": personas.south}
+        if key == "north_team":
+            return {"owner": personas.rep_other_team, "team": personas.north}
+        return {"owner": getattr(personas, key)}
+
+    def after(key: str, steps: int = 1) -> str:
+        return CONTENT_OWNERS[(CONTENT_OWNERS.index(key) + steps) % len(CONTENT_OWNERS)]
+
+    companies = {key: CompanyFactory(name=f"Company-{key}-token", **owned(key)) for key in CONTENT_OWNERS}
+    people = {
+        key: PersonFactory(
+            first_name=f"Person-{key}-first",
+            last_name=f"Person-{key}-last",
+            company=companies[after(key, 2)],
+            **owned(key),
+        )
+        for key in CONTENT_OWNERS
+    }
+    for key, person in people.items():
+        people[key] = contact_services.person_update(
+            actor=personas.admin,
+            person=person,
+            changes={"company": companies[after(key)]},
+            expected_version=person.version,
+        )
+    today = timezone.localdate()
+    deals = {}
+    for key in CONTENT_OWNERS:
+        deal = DealFactory(
+            name=f"Deal-{key}-token",
+            company=companies[after(key, 2)],
+            primary_contact=people[after(key)],
+            expected_close_date=today,
+            **owned(key),
+        )
+        deal = deal_services.deal_update(
+            actor=personas.admin,
+            deal=deal,
+            changes={"company": companies[after(key)]},
+            expected_version=deal.version,
+        )
+        deal_services.deal_contact_add(actor=personas.admin, deal=deal, person=people[after(key, 2)])
+        # The other people in one go (the service adds one at a time, with an audit row each).
+        DealContact.objects.bulk_create(
+            DealContact(deal=deal, person=person)
+            for other, person in people.items()
+            if other != after(key, 2)
+        )
+        deals[key] = deal
+    quotes, orders = {}, {}
+    for key, deal in deals.items():
+        sales.deal_line_add(
+            actor=personas.admin,
+            deal=deal,
+            values={"description": "Archive box", "quantity": 1, "unit_price": Decimal(100)},
+        )
+        quotes[key] = sales.quote_create(actor=personas.admin, deal=deal)
+    # Half the deals won (with their sales order), so that the board and lists show both.
+    for key in CONTENT_OWNERS[::2]:
+        deal = deals[key]
+        type(deal).objects.filter(pk=deal.pk).update(stage=deal.pipeline.stages.get(kind="won"))
+        deal.refresh_from_db()
+        orders[key] = sales.sales_order_for_won_deal(actor=personas.admin, deal=deal)
+    leads = {}
+    for key in CONTENT_OWNERS:
+        lead = LeadFactory(
+            first_name=f"Lead-{key}-first",
+            last_name=f"Lead-{key}-last",
+            company_name="Typed company",
+            **owned(key),
+        )
+        Lead.objects.filter(pk=lead.pk).update(
+            status=Lead.Status.CONVERTED,
+            converted_at=timezone.now(),
+            converted_by=personas.admin,
+            converted_company=companies[after(key)],
+            converted_person=people[after(key)],
+            converted_deal=deals[after(key)],
+        )
+        lead.refresh_from_db()
+        leads[key] = lead
+    documents = {
+        key: document_attach(
+            actor=personas.admin,
+            record=company,
+            uploaded_file=SimpleUploadedFile(
+                f"{key}.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+            ),
+        )
+        for key, company in companies.items()
+    }
+    return ContentRecords(
+        by_kind={"company": companies, "person": people, "lead": leads, "deal": deals},
+        quotes=quotes,
+        orders=orders,
+        documents=documents,
+        pipeline=next(iter(deals.values())).pipeline_id,
+    )
+
+
+def response_text(response) -> str:
+    """What a response says, to search for names: HTML and CSV as text, XLSX cells, PDF text."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    content_type = response.get("Content-Type", "")
+    if "spreadsheetml" in content_type:
+        import io
+
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(
+            "\t".join("" if cell is None else str(cell) for cell in row)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    if "pdf" in content_type:
+        import io
+
+        import pypdf
+
+        try:
+            return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+        except pypdf.errors.PdfReadError:
+            return body.decode("latin-1")
+    return body.decode("utf-8", errors="replace")
+
+
+def _listed_ids(text: str, listed: ListedRecords, records: ContentRecords) -> set[int]:
+    import re
+
+    if listed.read == "options":
+        return {int(pk) for pk in re.findall(r'<option value="(\d+)"', text)}
+    if listed.read == "links":
+        before, _, after = reverse(DETAIL_ROUTES[listed.kind], kwargs={"pk": 987654321}).partition(
+            "987654321"
+        )
+        return {int(pk) for pk in re.findall(f'href="{re.escape(before)}(\\d+){re.escape(after)}"', text)}
+    return {
+        record.pk
+        for record in records.by_kind[listed.kind].values()
+        if any(token in text for token in records.tokens(listed.kind, record))
+    }
+
+
+def listed_records_problems(
+    client, name: str, listed: ListedRecords, users, records: ContentRecords
+) -> list[str]:
+    """Request the list route `name` as each user: every record of the data set it shows must be
+    visible to them, and every visible one must be shown."""
+    problems = []
+    url = reverse(name, kwargs=getattr(ROUTES.get(name), "kwargs", {})) + (
+        "?" + listed.query.format(pipeline=records.pipeline) if listed.query else ""
+    )
+    for user in users:
+        client.force_login(user)
+        response = client.get(url)
+        if response.status_code != 200:
+            problems.append(f"GET {name} as {user.username}: {response.status_code}, expected 200")
+            continue
+        ours = {record.pk: record for record in records.by_kind[listed.kind].values()}
+        visible = records.visible(listed.kind, user)
+        shown = _listed_ids(response_text(response), listed, records) & set(ours)
+        for pk in sorted(shown - set(visible)):
+            problems.append(f"GET {name} as {user.username} shows hidden {listed.kind} {ours[pk]}")
+        for pk in sorted(set(visible) - shown):
+            problems.append(f"GET {name} as {user.username} leaves out visible {listed.kind} {ours[pk]}")
+        client.logout()
+    return problems
+
+
+def hidden_name_problems(
+    client, user, urls: list[tuple[str, str]], hidden_names: dict[str, str]
+) -> list[str]:
+    """Request each (label, url) as `user`; list every name of a hidden record found in a response."""
+    problems = []
+    client.force_login(user)
+    for label, url in urls:
+        response = client.get(url)
+        text = response_text(response)
+        problems.extend(
+            f"GET {label} as {user.username} names hidden {what}"
+            for token, what in hidden_names.items()
+            if token in text
+        )
+    client.logout()
+    return problems
+
+
+def content_check_urls(user, records: ContentRecords) -> list[tuple[str, str]]:
+    """(label, url) of every page and export of the matrix that `user` may open on the data set:
+    the routes without a record (with NAME_CHECK_QUERIES' variants), and each record route for
+    every record of its kind it answers 200 for."""
+    by_route_record = {
+        **records.by_kind,
+        "quote": records.quotes,
+        "order": records.orders,
+        "document": records.documents,
+    }
+    urls = []
+    for name, pattern, _takes_parameters in iter_routes():
+        if name is None or pattern.startswith("admin/") or name in TOKEN_ROUTES:
+            continue
+        route = ROUTES.get(name)
+        if route is None or route in (PUBLIC, SIGNED_IN_POST):
+            # public pages show no record; logout answers GET with 405; an unclassified route
+            # fails test_every_route_is_classified
+            continue
+        if isinstance(route, ObjectRoute):
+            if route.method != "GET":
+                continue
+            for key, record in by_route_record[route.record].items():
+                if expected_status(route, user, record) == 200:
+                    urls.append((f"{name} of {key}'s", route_url(name, route, record)))
+            continue
+        if isinstance(route, ListRoute):
+            if route.method != "GET" or (route.permission and not user.has_perm(route.permission)):
+                continue
+            url = reverse(name, kwargs=route.kwargs)
+        else:
+            url = reverse(name)
+        urls.append((name, url))
+        for query in NAME_CHECK_QUERIES.get(name, []):
+            query = query.format(pipeline=records.pipeline)
+            urls.append((f"{name}?{query}", f"{url}?{query}"))
+    return urls
+
+
+# -- A refused POST changes nothing: the record's row and every row linked to it ---------------
+
+
+def related_tables() -> list:
+    """The tables a POST to a record's route could change besides the record's own row."""
+    from contacts.models import Company, Person
+    from crm.models import AuditEvent, Document
+    from leads.models import Lead
+    from opportunities.models import (
+        CriterionConfirmation,
+        Deal,
+        DealContact,
+        DealLine,
+        Quote,
+        QuoteLine,
+        SalesOrder,
+        SalesOrderLine,
+    )
+
+    models = [Company, Person, Lead, Deal]
+    history = [model.history.model for model in models if hasattr(model, "history")]
+    return [
+        *models,
+        *history,
+        DealLine,
+        Quote,
+        QuoteLine,
+        SalesOrder,
+        SalesOrderLine,
+        Document,
+        DealContact,
+        CriterionConfirmation,
+        AuditEvent,
+    ]
+
+
+def table_snapshot() -> dict[str, list[dict]]:
+    """Every row of related_tables(), to compare before and after a refused POST (the data sets
+    of the matrix are a few dozen rows)."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values()) for model in related_tables()
+    }
+
+
+def post_url(name: str, route: ObjectRoute, record) -> str:
+    """The route's URL for `record`, with the id of a real line or deal contact of the deal where
+    the route takes one: a view that forgot its access check would then change a real row."""
+    kwargs = {route.kwarg: record.pk, **route.extra_kwargs}
+    if "line_pk" in kwargs and record.lines.exists():
+        kwargs["line_pk"] = record.lines.order_by("pk").first().pk
+    if "contact_pk" in kwargs and record.deal_contacts.exists():
+        kwargs["contact_pk"] = record.deal_contacts.order_by("pk").first().pk
+    return reverse(name, kwargs=kwargs)
+
+
+def refused_post_problems(
+    client, name: str, route: ObjectRoute, user, records: dict, data: dict
+) -> list[str]:
+    """POST `data` to `name` as `user` for each record the policy refuses them: the status must be
+    the refusal, and no row of related_tables() may change."""
+    problems = []
+    client.force_login(user)
+    for owner_key, record in records.items():
+        expected = expected_status(route, user, record)
+        if expected == 200:
+            continue
+        before = table_snapshot()
+        # The record's current version, so that a view that skipped the check would not stop at
+        # a version conflict either.
+        posted = {**data, "version": getattr(record, "version", 1)}
+        status = client.post(post_url(name, route, record), posted).status_code
+        after = table_snapshot()
+        where = f"POST {name} as {user.username} on {owner_key}'s"
+        if status != expected:
+            problems.append(f"{where}: {status}, expected {expected}")
+        problems.extend(f"{where} changed {table}" for table in before if before[table] != after[table])
+    client.logout()
+    return problems

@@ -10,11 +10,38 @@ from types import SimpleNamespace
 import pytest
 
 from crm.models import OrganisationSettings, Role
-from tests.factories import CompanyFactory, DealFactory, LeadFactory, PersonFactory, TeamFactory, UserFactory
+from tests.factories import (
+    CompanyFactory,
+    DealFactory,
+    LeadFactory,
+    PersonFactory,
+    TeamFactory,
+    UserFactory,
+    seed_fake_data,
+)
 
 PASSWORD = "correct horse battery"
 
 pytest_plugins = ["tests.browser"]
+
+
+def pytest_configure(config):
+    # Set in the controller before xdist starts its workers, so every worker takes the same seed.
+    config.crm_fake_data_seed = seed_fake_data()
+
+
+def pytest_report_header(config):
+    return f"fake data seed: CRM_TEST_SEED={config.crm_fake_data_seed}"
+
+
+@pytest.fixture(autouse=True)
+def _lookup_cache_request_ends():
+    """The test client never closes a streaming response it does not read (a server always
+    does), so the lookup cache would think the request goes on into the next test."""
+    yield
+    from crm import lookup_cache
+
+    lookup_cache._finish_request()
 
 
 @pytest.fixture
@@ -120,7 +147,7 @@ def documents_by_owner(personas, companies_by_owner, media_root):
     """A PDF attached to each company of companies_by_owner."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from contacts.documents import document_attach
+    from crm.documents import document_attach
 
     return {
         key: document_attach(

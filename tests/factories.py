@@ -1,4 +1,8 @@
+import os
+import random
+
 import factory
+import factory.random
 from django.contrib.auth.models import Group
 
 from contacts.models import (
@@ -160,3 +164,12 @@ def lead_minimum_data() -> dict:
         "source": _first(LeadSource).pk,
         "details": "Nordic Archive Summit 2026",
     }
+
+
+def seed_fake_data() -> int:
+    """Seed Faker and factory_boy once for the session and return the seed, so the names a failing
+    run made can be made again: CRM_TEST_SEED=<seed>. pytest-randomly, when on, reseeds both
+    before every test from its own --randomly-seed, which it prints too."""
+    seed = int(os.environ.setdefault("CRM_TEST_SEED", str(random.SystemRandom().randrange(2**32))))
+    factory.random.reseed_random(seed)
+    return seed

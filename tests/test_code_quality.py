@@ -23,3 +23,49 @@ def test_models_and_migrations_agree(db):
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
     except SystemExit as exit_:
         pytest.fail(f"makemigrations --check found model changes without a migration (exit {exit_.code})")
+
+
+LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
+    "lint-imports"
+)
+APP_PACKAGES = ("crm", "contacts", "opportunities", "leads", "activities", "marketing", "support", "gdpr")
+
+
+def _lint_imports(project_dir: Path) -> subprocess.CompletedProcess:
+    # --no-cache: a planted import in a copy must not be hidden by the cache of the real tree.
+    return subprocess.run(
+        [LINT_IMPORTS, "--no-cache"],
+        cwd=project_dir,
+        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(project_dir)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_imports_follow_the_layers_of_the_style_guide():
+    result = _lint_imports(PROJECT_DIR)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+PLANTED_IMPORTS = [
+    ("contacts/views.py", "from opportunities.models import Deal", "opportunities"),
+    ("contacts/models.py", "import leads.models", "leads"),
+    ("crm/access.py", "from contacts.models import Company", "contacts"),
+    ("opportunities/services.py", "from opportunities.sales import services as sales", "opportunities.sales"),
+    ("gdpr/apps.py", "import contacts.models", "contacts"),
+]
+
+
+@pytest.mark.parametrize(("path", "planted", "forbidden"), PLANTED_IMPORTS)
+def test_the_import_contracts_catch_an_arrow_the_wrong_way(tmp_path, path, planted, forbidden):
+    for package in APP_PACKAGES:
+        shutil.copytree(
+            PROJECT_DIR / package, tmp_path / package, ignore=shutil.ignore_patterns("migrations")
+        )
+    shutil.copy(PROJECT_DIR / ".importlinter", tmp_path / ".importlinter")
+    target = tmp_path / path
+    target.write_text(target.read_text() + f"\n{planted}  # planted\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"import {forbidden}" in result.stdout.replace("\n", " ")

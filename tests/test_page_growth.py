@@ -22,7 +22,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.documents import document_attach
+from crm.documents import document_attach
 from opportunities.models import Pipeline
 from opportunities.sales import services as sales
 from tests.access_matrix import ROUTES, ListRoute, get_route_urls

@@ -29,9 +29,9 @@ from contacts.models import (
     Sector,
     Segment,
 )
-from contacts.search import normalise_for_search
 from crm.bench_load import assign_ids
 from crm.models import Role, Team, User
+from crm.search import normalise_for_search
 
 SEED = 20261123
 TEAM_NAMES = ("Nordic", "Central Europe", "UK & Ireland", "DACH", "Public sector")

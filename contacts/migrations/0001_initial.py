@@ -10,7 +10,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import contacts.models
+import crm.models
 
 
 class Migration(migrations.Migration):
@@ -758,9 +758,7 @@ class Migration(migrations.Migration):
                 ("object_id", models.PositiveBigIntegerField()),
                 (
                     "file",
-                    models.FileField(
-                        max_length=255, upload_to=contacts.models.document_path, verbose_name="file"
-                    ),
+                    models.FileField(max_length=255, upload_to=crm.models.document_path, verbose_name="file"),
                 ),
                 ("name", models.CharField(max_length=255, verbose_name="file name")),
                 ("mime_type", models.CharField(max_length=100)),

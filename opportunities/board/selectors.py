@@ -26,29 +26,18 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import (
-    Count,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Window,
-)
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Company
-from crm import access, exports
+from crm import access, exports, linked
 from crm.exports import Column as ExportColumn
-from crm.models import Role, Team, User
-from opportunities.models import Deal, Pipeline, Stage
+from crm.models import Team, User
+from opportunities.models import Deal, Pipeline, Stage, weighted_value_expression
 
 CARDS_PER_COLUMN = 50
 UNPROCESSED_SHOWN = 50
@@ -186,25 +175,14 @@ class Board:
 
 
 def owner_choices(user) -> QuerySet:
-    """The people whose deals `user` may see: everyone for roles that see everything, a
-    manager's teams' members and managers, otherwise only the user (own and unassigned deals).
-
-    This follows crm.access without scanning the deals (owners of the visible deals would cost
-    a pass over all of them on every board)."""
-    users = User.objects.filter(is_active=True)
-    if access.visibility_scope(user) is None:
-        return users
-    if user.role == Role.MANAGER:
-        teams = team_choices(user).values("pk")
-        return users.filter(Q(pk=user.pk) | Q(teams__in=teams) | Q(managed_teams__in=teams)).distinct()
-    return users.filter(pk=user.pk)
+    """The people whose deals `user` may see (crm.access.visible_users), decided by the policy
+    rather than by scanning the owners of the visible deals on every board."""
+    return access.visible_users(user)
 
 
 def team_choices(user) -> QuerySet:
-    """Every team for roles that see everything, otherwise the teams the user is in or manages."""
-    if access.visibility_scope(user) is None:
-        return Team.objects.all()
-    return Team.objects.filter(Q(members=user) | Q(managers=user)).distinct()
+    """The teams whose deals `user` may see (crm.access.visible_teams)."""
+    return access.visible_teams(user)
 
 
 # The deals --------------------------------------------------------------------------------------
@@ -292,26 +270,17 @@ def _cards(deals: QuerySet) -> list[Deal]:
 
 def _figures(deals: QuerySet) -> dict[int, list[Money]]:
     """Per stage, the figures per currency, from one GROUP BY query."""
-    probability = Coalesce("probability", "stage__default_probability")
-    weighted = ExpressionWrapper(
-        F("value") * probability, output_field=DecimalField(max_digits=20, decimal_places=2)
-    )
     rows = (
         deals.order_by()
         .values("stage_id", "stage__kind", "currency")
-        .annotate(count=Count("pk"), projected=Sum("value"), weighted=Sum(weighted))
+        .annotate(count=Count("pk"), projected=Sum("value"), weighted=Sum(weighted_value_expression()))
         .order_by("stage_id", "currency")
     )
     figures: dict[int, list[Money]] = {}
     for row in rows:
         projected = row["projected"] or Decimal(0)
-        kind = row["stage__kind"]
-        if kind == Stage.Kind.WON:
-            weighted_value, actual = projected, projected
-        elif kind == Stage.Kind.LOST:
-            weighted_value, actual = Decimal(0), Decimal(0)
-        else:
-            weighted_value, actual = (row["weighted"] or Decimal(0)) / 100, Decimal(0)
+        weighted_value = row["weighted"] or Decimal(0)
+        actual = projected if row["stage__kind"] == Stage.Kind.WON else Decimal(0)
         figures.setdefault(row["stage_id"], []).append(
             Money(
                 currency=row["currency"],
@@ -375,7 +344,8 @@ def board_build(*, user, query: BoardQuery) -> Board:
     """The board `query` asks for, as `user` may see it."""
     stages = board_stages(query)
     deals = board_deals(user=user, query=query, stages=stages)
-    cards = _cards(deals) if stages else []
+    # A card names its company only to who may see it (crm.linked), flagged in the cards' query.
+    cards = _cards(linked.annotate_visible(deals, user, "company")) if stages else []
     _add_urls(cards)
     _mark_movable(user, cards)
     figures = _figures(deals) if stages else {}
@@ -396,18 +366,23 @@ def board_build(*, user, query: BoardQuery) -> Board:
 # The export -------------------------------------------------------------------------------------
 
 
+# The linked records the export names: its queryset flags which the user may see (crm.linked).
+EXPORT_LINKS = ("company", "primary_contact")
+
+
 def export_columns() -> list[ExportColumn]:
-    """The columns of the board's export: what a card shows, and the figures behind the totals."""
+    """The columns of the board's export: what a card shows, and the figures behind the totals.
+    The deals they read carry linked.annotate_visible(deals, user, *EXPORT_LINKS)."""
     probability_fields = ("stage__kind", "probability", "stage__default_probability")
     return [
         exports.field(_("Stage"), "stage__name"),
         exports.field(_("Deal"), "name"),
-        exports.field(_("Company"), "company__name"),
-        exports.person(_("Primary contact"), "primary_contact"),
+        exports.visible_only(exports.field(_("Company"), "company__name"), "company"),
+        exports.visible_only(exports.person(_("Primary contact"), "primary_contact"), "primary_contact"),
         exports.field(_("Value"), "value"),
         exports.field(_("Currency"), "currency"),
         ExportColumn(_("Probability (%)"), probability_fields, _export_probability),
-        ExportColumn(_("Weighted value"), ("value", *probability_fields), _export_weighted),
+        ExportColumn(_("Weighted value"), ("weighted",), _export_weighted),
         exports.field(_("Expected close date"), "expected_close_date"),
         exports.field(_("Won/lost on"), "closed_on"),
         exports.user(_("Owner"), "owner"),
@@ -424,16 +399,21 @@ def _export_probability(row: dict) -> int:
 
 
 def _export_weighted(row: dict) -> Decimal | None:
-    if row["value"] is None:
-        return None
-    return (row["value"] * _export_probability(row) / Decimal(100)).quantize(CENT)
+    # "weighted" is annotated by export_deals (Deal.objects.with_weighted_value()).
+    return None if row["weighted"] is None else row["weighted"].quantize(CENT)
 
 
 def export_deals(*, user, query: BoardQuery) -> QuerySet:
     """The deals of the board's export (every deal the board counts, not only the cards shown),
     in column order; the export reads only its columns' fields. The customers without a deal
     follow them (`export_unprocessed`) when the board shows them."""
-    return board_deals(user=user, query=query).order_by("stage__position", "expected_close_date", "pk")
+    return linked.annotate_visible(
+        board_deals(user=user, query=query)
+        .with_weighted_value()
+        .order_by("stage__position", "expected_close_date", "pk"),
+        user,
+        *EXPORT_LINKS,
+    )
 
 
 def _constant(value):

@@ -1,8 +1,12 @@
 """Admin for products, document templates, sales targets, and read-only quotes and orders."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
-from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin
+from crm.admin import BigTableAdminMixin, FixedQueriesInlineMixin, ServiceAdminMixin
+from crm.exceptions import StaleRecordError
+from opportunities.sales import services as sales
 from opportunities.sales.models import (
     DocumentTemplate,
     Product,
@@ -70,9 +74,10 @@ class SalesOrderLineInline(ReadOnlyLineInline):
     model = SalesOrderLine
 
 
-# Quotes and orders are made by the services from a deal; admin only looks and sets a quote's status.
+# Quotes and orders are made by the services from a deal; admin only looks and sets a quote's
+# status, through the same service as the deal card (transitions, one accepted quote, audit row).
 @admin.register(Quote)
-class QuoteAdmin(BigTableAdminMixin, admin.ModelAdmin):
+class QuoteAdmin(ServiceAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["number", "deal", "version", "status", "total", "currency", "created_at"]
     list_filter = ["status"]
     list_select_related = ["deal"]
@@ -89,9 +94,27 @@ class QuoteAdmin(BigTableAdminMixin, admin.ModelAdmin):
     ]
     exclude = ["html"]
     inlines = [QuoteLineInline]
+    service_fields = frozenset({"status"})
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # what was offered stays on record; a new version replaces a quote
+
+    def update_record(self, request, record, form, changes, expected_version):
+        try:
+            return sales.quote_set_status(
+                actor=request.user,
+                quote=record,
+                status=changes["status"],
+                expected_status=form.initial.get("status"),
+            )
+        except StaleRecordError as stale:
+            raise ValidationError(
+                _("Someone else marked this quote %(status)s meanwhile. Reload the page.")
+                % {"status": stale.current.get_status_display().lower()}
+            ) from stale
 
 
 @admin.register(SalesOrder)

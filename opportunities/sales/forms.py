@@ -1,17 +1,27 @@
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.sales.models import Product, SalesTarget
+from opportunities.sales.models import Product, Quote, SalesTarget
 
 
 class DealLineForm(forms.Form):
     """A deal line: a product (its price is the default) or a description, and the figures."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, html_form: str | None = None, **kwargs):
+        # `html_form`: the id of the <form> the fields belong to when they sit in the cells of a
+        # table row (a <form> cannot wrap a <tr>); their own ids then carry it too, so that
+        # several line forms share one page.
+        if html_form:
+            kwargs.setdefault("auto_id", f"{html_form}-%s")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if html_form:
+                field.widget.attrs["form"] = html_form
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(field.widget, forms.Select):
@@ -68,6 +78,19 @@ class DealLineForm(forms.Form):
                 raise forms.ValidationError(_("Enter a unit price for a line without a product."))
         return cleaned
 
+    @classmethod
+    def for_line(cls, line, data=None, **kwargs) -> DealLineForm:
+        """The form to change `line`, filled with it; its product stays choosable if retired."""
+        shown = ("description", "quantity", "unit_price", "discount")
+        initial = {name: getattr(line, name) for name in shown}
+        form = cls(data, initial={**initial, "product": line.product_id}, **kwargs)
+        if line.product_id:
+            product = form.fields["product"]
+            product.queryset = Product.objects.filter(
+                Q(is_active=True) | Q(pk=line.product_id)
+            ).select_related("category")
+        return form
+
     def values(self) -> dict:
         cleaned = self.cleaned_data
         return {
@@ -90,3 +113,13 @@ class TargetPeriodForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         error_messages={"invalid": _("Enter a month as YYYY-MM.")},
     )
+
+
+class QuoteStatusForm(forms.Form):
+    """A quote's new status, and the status the user saw (a change meanwhile is refused)."""
+
+    status = forms.ChoiceField(
+        choices=Quote.Status.choices,
+        error_messages={"invalid_choice": _("“%(value)s” is not a status of a quote.")},
+    )
+    expected_status = forms.ChoiceField(choices=Quote.Status.choices, required=False)

@@ -191,7 +191,7 @@ class SalesDocument(models.Model):
     total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
     html = models.TextField(_("rendered HTML"), blank=True)
     document = models.ForeignKey(
-        "contacts.Document",
+        "crm.Document",
         verbose_name=_("PDF"),
         null=True,
         blank=True,

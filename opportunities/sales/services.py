@@ -3,7 +3,7 @@
 Quotes and orders copy the deal's lines, get a number from a locked per-year sequence
 (Q-2026-0001, SO-2026-0001), are rendered from the default DocumentTemplate of their kind
 (admin-edited, trusted, auto-escaped) to HTML and to PDF (xhtml2pdf), and the PDF is attached to
-the deal as a contacts Document.
+the deal as a crm Document.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from xhtml2pdf import pisa
 
-from contacts.documents import document_attach
+from crm.documents import document_attach
+from crm.exceptions import StaleRecordError
 from crm.services import audit_record
 from opportunities import services
 from opportunities.models import Deal, Stage
@@ -220,6 +221,59 @@ def quote_create(*, actor, deal: Deal) -> Quote:
     _attach_pdf(actor=actor, deal=deal, document=quote, kind=DocumentTemplate.Kind.QUOTE, lines=copies)
     audit_record(actor=actor, verb="create quote", instance=deal, changes={"quote": quote.number})
     return quote
+
+
+# Where a quote may go from each status. A draft is sent; the customer accepts or rejects what
+# was sent; an answer recorded by mistake (or a customer changing their mind) reopens the quote as
+# sent. A sent quote never goes back to draft: it has left the house, so changed terms are a new
+# version (quote_create).
+QUOTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    Quote.Status.DRAFT: frozenset({Quote.Status.SENT}),
+    Quote.Status.SENT: frozenset({Quote.Status.ACCEPTED, Quote.Status.REJECTED}),
+    Quote.Status.ACCEPTED: frozenset({Quote.Status.SENT}),
+    Quote.Status.REJECTED: frozenset({Quote.Status.SENT}),
+}
+
+
+@transaction.atomic
+def quote_set_status(*, actor, quote: Quote, status: str, expected_status: str | None = None) -> Quote:
+    """Move `quote` to `status` along QUOTE_TRANSITIONS, with an audit row on its deal.
+
+    Draft → sent → accepted or rejected; accepted or rejected → sent reopens the quote. A deal
+    has at most one accepted quote (the customer said yes to one offer): accepting another
+    version is refused until the accepted one is reopened. `expected_status` is the status the
+    user saw: if someone changed the quote meanwhile, StaleRecordError and nothing is saved.
+    The caller checks that `actor` may change the quote's deal (crm.access).
+    """
+    if status not in Quote.Status.values:
+        raise ValidationError(_("“%(status)s” is not a status of a quote.") % {"status": status})
+    # The deal's row is the lock: two versions accepted at the same moment cannot both win.
+    Deal.objects.select_for_update(of=("self",)).get(pk=quote.deal_id)
+    current = Quote.objects.select_for_update().get(pk=quote.pk)
+    if expected_status is not None and current.status != expected_status:
+        raise StaleRecordError(current=current)
+    if status not in QUOTE_TRANSITIONS[current.status]:
+        raise ValidationError(
+            _("A quote that is %(current)s cannot be marked %(status)s.")
+            % {"current": current.get_status_display().lower(), "status": Quote.Status(status).label.lower()}
+        )
+    if status == Quote.Status.ACCEPTED:
+        accepted = Quote.objects.filter(deal_id=current.deal_id, status=Quote.Status.ACCEPTED).first()
+        if accepted is not None:
+            raise ValidationError(
+                _("Quote %(number)s is already accepted for this deal; reopen it before accepting another.")
+                % {"number": accepted.number}
+            )
+    previous = current.status
+    current.status = status
+    current.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        verb="change quote status",
+        instance=current.deal,
+        changes={"quote": current.number, "from": previous, "to": status},
+    )
+    return current
 
 
 @transaction.atomic

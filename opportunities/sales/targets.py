@@ -7,12 +7,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q, Sum
 
 from crm import access
-from crm.models import Role, Team, User
-from opportunities.models import Deal, Stage
+from crm.models import Team, User
+from opportunities.models import Deal, Stage, weighted_value_expression
 from opportunities.sales.models import CENT, SalesTarget, period_end
 
 
@@ -48,19 +47,9 @@ class TargetRow:
 
 
 def _reps_for(user) -> tuple[list[User], list[Team]]:
-    """The sellers and teams whose figures `user` sees: administrators and managers all (managers
-    their teams with the org setting "managers see only their teams"); others themselves."""
-    if access.oversees_every_team(user):
-        teams = list(Team.objects.order_by("name"))
-        reps = User.objects.filter(is_active=True)
-    elif user.role == Role.MANAGER:
-        teams = list(Team.objects.filter(Q(managers=user) | Q(members=user)).distinct().order_by("name"))
-        reps = User.objects.filter(
-            Q(pk=user.pk) | Q(teams__in=teams) | Q(managed_teams__in=teams), is_active=True
-        ).distinct()
-    else:
-        teams, reps = [], User.objects.filter(pk=user.pk)
-    return list(reps.order_by("first_name", "last_name", "username")), teams
+    """The sellers and teams whose figures `user` sees (crm.access.reported_users / _teams)."""
+    reps = access.reported_users(user).order_by("first_name", "last_name", "username")
+    return list(reps), list(access.reported_teams(user).order_by("name"))
 
 
 def _targets(period: Period, users: list[User], teams: list[Team]) -> dict[tuple[str, int], Decimal]:
@@ -91,14 +80,10 @@ def target_comparison(user, period: Period) -> list[TargetRow]:
         .annotate(total=Sum("value"))
         .values_list("owner_id", "total")
     )
-    weighted_value = ExpressionWrapper(
-        F("value") * Coalesce("probability", "stage__default_probability") / Value(Decimal(100)),
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
     weighted = dict(
         deals.filter(stage__kind=Stage.Kind.OPEN, expected_close_date__range=(period.start, period.end))
         .values_list("owner_id")
-        .annotate(total=Sum(weighted_value))
+        .annotate(total=Sum(weighted_value_expression()))
         .values_list("owner_id", "total")
     )
     rows = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/quotes/new/", sales_views.quote_create, name="quote_create"),
     path("quotes/<int:pk>/", sales_views.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/pdf/", sales_views.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:pk>/status/", sales_views.quote_set_status, name="quote_set_status"),
     path("orders/<int:pk>/", sales_views.sales_order_detail, name="sales_order_detail"),
     path("targets/", sales_views.targets, name="targets"),
 ]

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from contacts.models import Company, Person
-from contacts.search import normalise_for_search, search
 from crm import bench
+from crm.search import normalise_for_search, search
 
 
 def test_bench_contacts_seeds_once_then_times_the_contact_routes_only(db, media_root):

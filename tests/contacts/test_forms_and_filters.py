@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from contacts import services
 from contacts.forms import CompanyForm, PersonForm
-from contacts.models import CompanyCategory, SearchField, Sector
-from crm.models import CustomFieldDefinition
+from contacts.models import CompanyCategory, Sector
+from crm.models import CustomFieldDefinition, SearchField
 from crm.phones import display_phone, normalise_phone
 from tests.factories import CompanyFactory, UserFactory, company_minimum_data, person_minimum_data
 
@@ -193,7 +193,7 @@ def test_person_form_offers_only_companies_the_user_sees(
 
 @pytest.fixture
 def company_custom_fields(db):
-    target = CustomFieldDefinition.Target.COMPANY
+    target = "contacts.company"
     kind = CustomFieldDefinition.FieldType
     return {
         "contract_no": CustomFieldDefinition.objects.create(

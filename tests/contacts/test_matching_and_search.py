@@ -1,10 +1,10 @@
-"""contacts.search (accent-free prefix search) and contacts.matching (duplicate candidates)."""
+"""crm.search (accent-free prefix search) and contacts.matching (duplicate candidates)."""
 
 import pytest
 
 from contacts.matching import company_name_key, names_alike, similar_companies, similar_people, usable_domain
 from contacts.models import Company, Person
-from contacts.search import normalise_for_search, search, search_query
+from crm.search import normalise_for_search, search, search_query
 from leads.models import Lead
 from tests.factories import CompanyFactory, LeadFactory, PersonFactory
 

@@ -5,7 +5,8 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin import RelatedFieldListFilter
 
-from contacts.models import Company, Document, Person
+from contacts.models import Company, Person
+from crm.models import Document
 from leads.models import Lead
 from opportunities.models import Deal
 from opportunities.sales.models import Quote, SalesOrder

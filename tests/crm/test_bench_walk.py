@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from contacts.documents import documents_of
 from contacts.models import Company, Person
+from crm.documents import documents_of
 from crm.management.commands.bench_routes import NO_PERMISSION, NOT_CLASSIFIED
 from crm.management.commands.bench_seed import seeded_marker
 from crm.models import Role, User

@@ -1,4 +1,6 @@
+import pytest
 from django.core import mail
+from django.db import transaction
 
 from crm import email as outbox
 from crm.models import OutboundEmail
@@ -11,10 +13,40 @@ def test_delivering_twice_sends_once(db):
     assert len(mail.outbox) == 1
 
 
-def test_nothing_is_enqueued_when_the_transaction_rolls_back(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+class CallerFailed(RuntimeError):
+    """The caller's own work failing after it queued a mail."""
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    from crm import tasks
+
+    sent_to_the_broker = []
+    monkeypatch.setattr(tasks.email_deliver, "delay", sent_to_the_broker.append)
+    return sent_to_the_broker
+
+
+def test_a_queued_mail_goes_to_the_broker_when_the_transaction_commits(
+    db, django_capture_on_commit_callbacks, enqueued
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = outbox.email_queue(recipients=["a@example.com"], subject="Hi", body_text="Hello")
+    assert enqueued == [queued.pk]
+
+
+def test_nothing_is_saved_or_enqueued_when_the_transaction_rolls_back(
+    db, django_capture_on_commit_callbacks, enqueued
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(CallerFailed),
+        transaction.atomic(),
+    ):
         outbox.email_queue(recipients=["a@example.com"], subject="Hi", body_text="Hello")
-    assert len(callbacks) == 1  # runs only on commit
+        raise CallerFailed
+    assert callbacks == []
+    assert enqueued == []
+    assert not OutboundEmail.objects.exists()
 
 
 def test_a_failed_attempt_keeps_the_mail_pending_for_a_retry(db):

@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Company, Lookup, Sector
+from contacts.models import Company, Sector
 from crm import lookup_cache
+from crm.lookups import Lookup
 from crm.models import OrganisationSettings, Role, Team, User
 from tests.factories import CompanyFactory, UserFactory
 

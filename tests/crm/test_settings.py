@@ -44,8 +44,3 @@ def test_debug_is_off_unless_asked_for():
 
 def test_tests_run_on_postgresql():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-def test_celery_loses_no_task_when_a_worker_dies():
-    assert settings.CELERY_TASK_ACKS_LATE is True
-    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True

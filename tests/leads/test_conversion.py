@@ -241,7 +241,7 @@ def test_a_failure_half_way_leaves_nothing_behind(rep, lead, monkeypatch):
 
     monkeypatch.setattr(services.contact_services, "person_create", fail)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk full"):
         lead_convert(actor=rep, lead=lead, create_company=True)
 
     assert counts() == (0, 0)

@@ -1,13 +1,13 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from contacts.models import Document
+from crm.models import Document
 from tests.factories import DealFactory
 
 
 def upload(client, deal):
     return client.post(
-        reverse("contacts:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
+        reverse("documents:document_upload", kwargs={"model_name": "deal", "pk": deal.pk}),
         {"file": SimpleUploadedFile("offer.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")},
     )
 

@@ -212,9 +212,9 @@ def test_an_edit_may_not_remove_what_the_current_stage_requires(journey, rep, qu
 
 def test_weighted_value_uses_the_stage_probability_unless_overridden(journey, rep):
     deal = identify_deal(journey, rep, value=Decimal("1000"))
-    assert deal.weighted_value == Decimal("100.00")
-    deal.probability = 35
-    assert deal.weighted_value == Decimal("350.00")
+    assert Deal.objects.with_weighted_value().get(pk=deal.pk).weighted == Decimal("100.00")
+    Deal.objects.filter(pk=deal.pk).update(probability=35)
+    assert Deal.objects.with_weighted_value().get(pk=deal.pk).weighted == Decimal("350.00")
 
 
 def test_the_move_view_lists_missing_items_and_moves_once_they_are_filled_in(
@@ -276,19 +276,38 @@ def test_the_move_view_refuses_a_stage_of_another_pipeline(client, journey, rep)
     response = client.post(
         reverse("opportunities:deal_move_stage", args=[deal.pk]), {"stage": other.pk, "version": 1}
     )
-    assert response.status_code == 404
+    assert response.status_code == 422
+    assert response.context["form"].non_field_errors() == [
+        "Choose a stage of the deal's own pipeline (Business Development Journey)."
+    ]
     deal.refresh_from_db()
-    assert deal.stage.name == "Identify"
+    assert (deal.stage.name, deal.version) == ("Identify", 1)
 
 
-def test_the_move_view_does_not_accept_a_company_the_user_cannot_see(client, journey, restricted, rep):
+def test_the_move_view_does_not_accept_a_company_the_user_cannot_see(
+    client, journey, restricted, rep, qualified_values
+):
     deal = identify_deal(journey, restricted, name=GOOD_NAME)
+    own = CompanyFactory(owner=restricted)
     hidden = CompanyFactory(owner=rep)
     client.force_login(restricted)
-    response = client.post(
-        reverse("opportunities:deal_move_stage", args=[deal.pk]),
-        {"stage": journey[1]["Qualify"].pk, "version": 1, "company": hidden.pk},
-    )
+    url = reverse("opportunities:deal_move_stage", args=[deal.pk])
+    complete = {
+        "stage": journey[1]["Qualify"].pk, "version": 1, "filled_in": "1", "name": GOOD_NAME,
+        "company": own.pk, "primary_contact": PersonFactory(owner=restricted, company=own).pk,
+        "expected_close_date": "2027-03-31", "value": "180000", "currency": "SEK", "volume_amount": "200",
+        "volume_unit": qualified_values["volume_unit"].pk, "sector": qualified_values["sector"].pk,
+        "use_case": qualified_values["use_case"],
+    }  # fmt: skip
+    # Everything Qualify needs is filled in: the hidden company is the only thing wrong.
+    response = client.post(url, {**complete, "company": hidden.pk})
     assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert list(errors) == ["company"]
+    assert "Select a valid choice" in errors["company"][0]
     deal.refresh_from_db()
-    assert deal.company is None
+    assert (deal.stage.name, deal.company) == ("Identify", None)
+    # The same form with a company the user sees moves the deal.
+    assert client.post(url, complete).status_code == 302
+    deal.refresh_from_db()
+    assert (deal.stage.name, deal.company) == ("Qualify", own)

@@ -54,10 +54,10 @@ from django.db.models import Count, Exists, OuterRef
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from contacts.models import Company, Document, Person
-from contacts.search import normalise_for_search
+from contacts.models import Company, Person
 from crm import bench, exports
-from crm.models import User
+from crm.models import Document, User
+from crm.search import normalise_for_search
 from leads.models import Lead
 from opportunities.models import Deal, DealContact, DealLine, Quote, SalesOrder, Stage
 from tests.access_matrix import (

@@ -36,7 +36,6 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from contacts import services as contact_services
-from contacts.documents import document_attach
 from contacts.management.bench_data import (
     Generator,
     category_pairs,
@@ -48,6 +47,7 @@ from contacts.management.bench_data import (
 from contacts.models import Company, CompanyStatus, Person
 from crm import bench
 from crm.bench_load import LoadReport, assign_ids, vacuum_analyse
+from crm.documents import document_attach
 from crm.models import AuditEvent, Team, User
 from crm.services import audit_record
 from leads import services as lead_services

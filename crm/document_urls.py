@@ -1,8 +1,11 @@
-"""Document routes, included inside the "contacts" namespace: path("", include("contacts.document_urls"))."""
+"""Document routes, namespace "documents". Mounted under /contacts/ by crm/urls.py, where they
+were when contacts owned documents, so that links already sent keep working."""
 
 from django.urls import path
 
-from contacts import document_views
+from crm import document_views
+
+app_name = "documents"
 
 urlpatterns = [
     path(

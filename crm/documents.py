@@ -2,8 +2,9 @@
 
 A document hangs off a parent record (a company, a person, later a deal) through a generic
 relation and is visible and editable exactly when its parent is: the views check the parent
-through crm.access. Parent models register themselves with ``register_parent``; an app above
-contacts (opportunities) does so from its AppConfig.ready, so contacts never imports it.
+through crm.access. Parent models register themselves with ``register_parent`` from their
+app's AppConfig.ready (contacts: companies and people; opportunities: deals), so the kernel
+names no app.
 
 What an upload must pass (``validate_upload``), each failure a user-facing ValidationError:
 
@@ -18,33 +19,54 @@ What an upload must pass (``validate_upload``), each failure a user-facing Valid
   for text files no NUL byte and UTF-8 (CSV may also be Latin-1). An extension an operator
   adds that this module does not know is accepted unchecked, as application/octet-stream;
 - the uploader's name is only a label: it is reduced to a safe base name, and the file is
-  stored under a name of our own (contacts.models.document_path).
+  stored under a name of our own (crm.models.document_path).
 
 Virus scanning is not done. Files are assumed to be free of malware: the CRM never executes,
 parses beyond the checks above, or serves them inline — downloads are always attachments
 with the stored MIME type and ``X-Content-Type-Options: nosniff``. Operators who need
 scanning should add it in ``validate_upload`` (a ClamAV hook, e.g. clamd's INSTREAM) or put
 a scanning proxy in front of the upload route.
+
+Files and rows stay together although storage is not transactional. ``document_attach``
+writes the file before its row and removes it again when the attach fails; when the
+transaction it runs in rolls back later (a quote whose PDF was stored fails further on), the
+file goes with it (``_remove_file_on_rollback``). What no process is left to remove — a worker
+killed mid-transaction — ``documents_sweep_orphans`` deletes within the hour
+(crm.tasks.documents_sweep_orphans, scheduled in CELERY_BEAT_SCHEDULE).
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
+import posixpath
 import re
 import unicodedata
+import weakref
 import zipfile
+from collections.abc import Iterator
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.models import Company, Document, Person
+from crm.models import Document
 from crm.pagination import Capped, capped
 from crm.services import audit_record
 
+logger = logging.getLogger(__name__)
+
 MIB = 1024 * 1024
+# Where crm.models.document_path stores every document.
+STORAGE_FOLDER = "documents"
+# A file this old without a row is no upload in progress: its transaction is long over.
+ORPHAN_AGE = timedelta(hours=1)
+SWEEP_BATCH = 500
 
 DEFAULT_MAX_BYTES = 20 * MIB
 DEFAULT_ALLOWED_EXTENSIONS = (
@@ -107,10 +129,6 @@ def parent_model(model_name: str) -> type[models.Model] | None:
 def is_parent_model(model: type[models.Model] | None) -> bool:
     """Whether documents may hang off `model` (False for a stale content type)."""
     return model is not None and _parents.get(model._meta.model_name) is model
-
-
-register_parent(Company)
-register_parent(Person)
 
 
 # -- Validation -------------------------------------------------------------------------------
@@ -337,9 +355,11 @@ def document_attach(*, actor, record: models.Model, uploaded_file) -> Document:
         size=uploaded_file.size,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    # The file is written before the transaction opens, so that no database transaction
-    # stays open while megabytes go to disk; a failed insert removes the file again.
+    # The file is written before our transaction opens, so that no database transaction
+    # stays open while megabytes go to disk; a failed insert removes the file again, and so
+    # does a rollback of the caller's transaction.
     document.file.save(safe_name, uploaded_file, save=False)
+    _remove_file_on_rollback(document.file.storage, document.file.name)
     try:
         with transaction.atomic():
             document.full_clean()
@@ -380,3 +400,75 @@ def documents_of(record: models.Model) -> models.QuerySet:
     return Document.objects.filter(
         content_type=ContentType.objects.get_for_model(record), object_id=record.pk
     ).select_related("uploaded_by")
+
+
+# -- Files without rows -----------------------------------------------------------------------
+
+
+def _remove_file_on_rollback(storage: Storage, name: str) -> None:
+    """Delete the stored file `name` if the transaction that is open now rolls back.
+
+    Django has a hook for commit (on_commit) but none for rollback. A rollback, though, drops
+    the on_commit callbacks registered inside it, so the callback registered here is released
+    at that moment; the finalizer below sees it go without having run and removes the file.
+    A commit runs the callback first, which keeps the file. Outside any transaction the
+    callback runs at once: there is nothing left to roll back.
+    """
+    state = {"committed": False}
+
+    def keep_file() -> None:
+        state["committed"] = True
+
+    def remove_unless_committed() -> None:
+        if state["committed"]:
+            return
+        try:
+            storage.delete(name)
+        except Exception:
+            # Left for documents_sweep_orphans; a rollback must not fail over any storage error.
+            logger.warning("could not remove %s after its transaction rolled back", name, exc_info=True)
+
+    finalizer = weakref.finalize(keep_file, remove_unless_committed)
+    # At interpreter exit the open transaction's fate is unknown here; the sweep decides later.
+    finalizer.atexit = False
+    transaction.on_commit(keep_file)
+
+
+def _stored_files(storage: Storage, folder: str) -> Iterator[str]:
+    directories, files = storage.listdir(folder)
+    for name in files:
+        yield posixpath.join(folder, name)
+    for directory in directories:
+        yield from _stored_files(storage, posixpath.join(folder, directory))
+
+
+def documents_sweep_orphans(*, older_than: timedelta = ORPHAN_AGE) -> int:
+    """Delete stored document files older than `older_than` that no document row names: what a
+    rolled-back transaction left behind when its process died first. Returns how many went."""
+    storage = Document._meta.get_field("file").storage
+    if not storage.exists(STORAGE_FOLDER):
+        return 0
+    cutoff = timezone.now() - older_than
+    removed = 0
+    batch: list[str] = []
+
+    def remove_unreferenced(names: list[str]) -> int:
+        referenced = set(Document.objects.filter(file__in=names).values_list("file", flat=True))
+        orphans = [name for name in names if name not in referenced]
+        for name in orphans:
+            storage.delete(name)
+        return len(orphans)
+
+    for name in _stored_files(storage, STORAGE_FOLDER):
+        # A younger file may belong to an upload whose transaction has not committed yet.
+        if storage.get_modified_time(name) >= cutoff:
+            continue
+        batch.append(name)
+        if len(batch) >= SWEEP_BATCH:
+            removed += remove_unreferenced(batch)
+            batch = []
+    if batch:
+        removed += remove_unreferenced(batch)
+    if removed:
+        logger.info("removed %d document files that no document row names", removed)
+    return removed

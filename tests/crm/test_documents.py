@@ -14,11 +14,10 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from contacts import document_views, documents
-from contacts.documents import validate_upload
-from contacts.models import Document, Person
-from crm import access
-from crm.models import AuditEvent
+from contacts.models import Person
+from crm import access, document_views, documents
+from crm.documents import validate_upload
+from crm.models import AuditEvent, Document
 from tests.factories import CompanyFactory
 
 MIB = 1024 * 1024
@@ -256,12 +255,6 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture(autouse=True)
-def document_urls(settings):
-    # contacts/urls.py does not include the document routes yet; this URLconf does, as it will.
-    settings.ROOT_URLCONF = "tests.document_test_urls"
-
-
 def stored_files(media_root) -> list:
     return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
 
@@ -346,16 +339,16 @@ def test_deleting_removes_the_row_and_after_commit_the_file(
 
 def upload_url(record) -> str:
     return reverse(
-        "contacts:document_upload", kwargs={"model_name": record._meta.model_name, "pk": record.pk}
+        "documents:document_upload", kwargs={"model_name": record._meta.model_name, "pk": record.pk}
     )
 
 
 def download_url(document) -> str:
-    return reverse("contacts:document_download", kwargs={"pk": document.pk})
+    return reverse("documents:document_download", kwargs={"pk": document.pk})
 
 
 def delete_url(document) -> str:
-    return reverse("contacts:document_delete", kwargs={"pk": document.pk})
+    return reverse("documents:document_delete", kwargs={"pk": document.pk})
 
 
 def upload(client, record, name="offer.pdf", content=PDF, **headers):
@@ -385,7 +378,7 @@ def test_an_htmx_upload_answers_with_the_card_listing_the_new_document(client, r
     client.force_login(rep)
     response = upload(client, company, name="newer.pdf", hx_request="true")
     assert response.status_code == 200
-    assert response.templates[0].name == "contacts/partials/documents.html"
+    assert response.templates[0].name == "crm/partials/documents.html"
     page = response.content.decode()
     assert page.index("newer.pdf") < page.index("older.pdf")
     assert download_url(Document.objects.get(name="newer.pdf")) in page
@@ -405,7 +398,7 @@ def test_a_document_can_be_attached_to_a_person(client, rep):
 @pytest.mark.parametrize("model_name", ["user", "auditevent", "document", "team"])
 def test_upload_to_anything_but_a_registered_record_kind_is_not_found(client, admin, model_name):
     client.force_login(admin)
-    url = reverse("contacts:document_upload", kwargs={"model_name": model_name, "pk": admin.pk})
+    url = reverse("documents:document_upload", kwargs={"model_name": model_name, "pk": admin.pk})
     assert client.post(url, {"file": SimpleUploadedFile("offer.pdf", PDF)}).status_code == 404
     assert not Document.objects.exists()
 
@@ -439,7 +432,7 @@ def test_restricted_user_cannot_download_document_of_hidden_company(
     document = attach(rep, companies_by_owner["rep"])
     client.force_login(restricted)
     assert client.get(download_url(document)).status_code == 404
-    missing = reverse("contacts:document_download", kwargs={"pk": "00000000-0000-4000-8000-000000000000"})
+    missing = reverse("documents:document_download", kwargs={"pk": "00000000-0000-4000-8000-000000000000"})
     assert client.get(missing).status_code == 404
 
 
@@ -637,7 +630,7 @@ def render_card(user, record) -> str:
     request = RequestFactory().get("/")
     request.user = user
     context = document_views.documents_panel_context(record, can_edit=access.can_edit(user, record))
-    return render_to_string("contacts/partials/documents.html", context, request=request)
+    return render_to_string("crm/partials/documents.html", context, request=request)
 
 
 def test_the_card_offers_upload_and_delete_to_those_who_may_edit(rep, companies_by_owner):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DocumentUploadForm(forms.Form):
-    """One file; what it may contain is decided by contacts.documents.validate_upload."""
+    """One file; what it may contain is decided by crm.documents.validate_upload."""
 
     # Empty files pass here so that validate_upload gives the one message for them.
     file = forms.FileField(

@@ -11,22 +11,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from contacts import documents
-from contacts.document_forms import DocumentUploadForm
-from contacts.models import Document
-from crm import access
+from crm import access, documents
+from crm.document_forms import DocumentUploadForm
+from crm.models import Document
 
-PARTIAL = "contacts/partials/documents.html"
+PARTIAL = "crm/partials/documents.html"
 
 
 def documents_panel_context(record: models.Model, *, can_edit: bool) -> dict:
-    """What contacts/partials/documents.html needs, for a detail view that shows `record`."""
+    """What crm/partials/documents.html needs, for a detail view that shows `record`."""
     return {
         "record": record,
         "documents": documents.documents_panel(record),
         "can_edit": can_edit,
         "upload_url": reverse(
-            "contacts:document_upload", kwargs={"model_name": record._meta.model_name, "pk": record.pk}
+            "documents:document_upload", kwargs={"model_name": record._meta.model_name, "pk": record.pk}
         ),
         "accept": ",".join(f".{extension}" for extension in documents.allowed_extensions()),
         "max_megabytes": documents.megabytes(documents.max_bytes()),
@@ -46,7 +45,7 @@ def _is_htmx(request) -> bool:
 
 @require_POST
 def document_upload(request, model_name: str, pk: int):
-    access.require_permission(request.user, "contacts.add_document")
+    access.require_permission(request.user, "crm.add_document")
     model = documents.parent_model(model_name)
     if model is None:
         raise Http404
@@ -75,7 +74,7 @@ def document_upload(request, model_name: str, pk: int):
 
 @require_safe
 def document_download(request, pk):
-    access.require_permission(request.user, "contacts.view_document")
+    access.require_permission(request.user, "crm.view_document")
     document = get_object_or_404(Document.objects.select_related("content_type"), pk=pk)
     access.get_visible_or_404(_parent_model(document), request.user, pk=document.object_id)
     try:
@@ -93,7 +92,7 @@ def document_download(request, pk):
 
 @require_POST
 def document_delete(request, pk):
-    access.require_permission(request.user, "contacts.delete_document")
+    access.require_permission(request.user, "crm.delete_document")
     document = get_object_or_404(Document.objects.select_related("content_type"), pk=pk)
     record = access.get_editable_or_404(_parent_model(document), request.user, pk=document.object_id)
     documents.document_delete(actor=request.user, document=document)

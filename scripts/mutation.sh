@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Mutation testing (cosmic-ray) of the rules that decide who sees what and whether a gate holds:
+# crm/access.py, opportunities/pipeline.py (the gates), opportunities/services.py (deal writes)
+# and leads/services.py (conversion). Not part of CI: a full run takes an hour or more.
+#
+#   make mutation                      # every module
+#   scripts/mutation.sh access         # one: access | pipeline | deals | conversion
+#
+# Cosmic-ray rewrites the files it mutates, so it works on a copy of the tree in var/mutation/
+# (the checkout is never touched). One PostgreSQL serves the whole run and pytest keeps its
+# test database between mutants (--reuse-db), so a mutant costs one pytest start and its tests.
+# The surviving mutants and the score are printed at the end of each module and kept in
+# var/mutation/<module>.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CRM_EXTRAS=embedded,dev,mutation source scripts/ensure-venv.sh
+root="$PWD"
+work="$root/var/mutation"
+modules=("${@:-access pipeline deals conversion}")
+# shellcheck disable=SC2206
+modules=(${modules[*]})
+
+mkdir -p "$work"
+rm -rf "$work/src"
+mkdir -p "$work/src"
+git ls-files -z --cached --others --exclude-standard | grep -zv '^var/' \
+  | (cd "$root" && xargs -0 cp --parents -t "$work/src")
+
+for module in "${modules[@]}"; do
+  config="$root/scripts/mutation/$module.toml"
+  [ -f "$config" ] || { echo "No mutation config $config" >&2; exit 2; }
+  session="$work/$module.sqlite"
+  rm -f "$session"
+  echo "== $module: $(grep '^module-path' "$config")"
+  (
+    cd "$work/src"
+    export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PATH="$root/.venv/bin:$PATH"
+    "$root/.venv/bin/python" -m crm.embedded --data-dir "$work/db" -- bash -c "
+      set -e
+      '$root/.venv/bin/cosmic-ray' init '$config' '$session'
+      '$root/.venv/bin/python' '$root/scripts/mutation/skip_annotations.py' '$session'
+      '$root/.venv/bin/cosmic-ray' baseline '$config'
+      '$root/.venv/bin/cosmic-ray' exec '$config' '$session'
+    "
+  )
+  "$root/.venv/bin/cr-report" "$session" > "$work/$module.txt"
+  echo "Surviving mutants of $module:"
+  "$root/.venv/bin/cr-report" --show-diff --surviving-only "$session" | tee "$work/$module.survivors.txt"
+  tail -n 3 "$work/$module.txt"
+done
