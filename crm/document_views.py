@@ -77,6 +77,8 @@ def document_download(request, pk):
     access.require_permission(request.user, "crm.view_document")
     document = get_object_or_404(Document.objects.select_related("content_type"), pk=pk)
     access.get_visible_or_404(_parent_model(document), request.user, pk=document.object_id)
+    if documents.is_withheld(document, request.user):
+        raise Http404
     try:
         stored_file = document.file.open("rb")
     except FileNotFoundError:

@@ -44,7 +44,7 @@ import re
 import unicodedata
 import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -129,6 +129,22 @@ def parent_model(model_name: str) -> type[models.Model] | None:
 def is_parent_model(model: type[models.Model] | None) -> bool:
     """Whether documents may hang off `model` (False for a stale content type)."""
     return model is not None and _parents.get(model._meta.model_name) is model
+
+
+# Checks an app adds to downloading a document whose record is visible: a quote's PDF names the
+# deal's company and contact, so opportunities withholds it from who may not see them.
+_download_guards: list[Callable[[Document, object], bool]] = []
+
+
+def register_download_guard(withheld: Callable[[Document, object], bool]) -> None:
+    """`withheld(document, user)` returns True when `user` must not download `document`."""
+    if withheld not in _download_guards:
+        _download_guards.append(withheld)
+
+
+def is_withheld(document: Document, user) -> bool:
+    """Whether a registered guard withholds `document` from `user` (its record being visible)."""
+    return any(withheld(document, user) for withheld in _download_guards)
 
 
 # -- Validation -------------------------------------------------------------------------------

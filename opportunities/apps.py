@@ -9,18 +9,20 @@ class OpportunitiesConfig(AppConfig):
 
     def ready(self):
         from crm import lookup_cache, search
-        from crm.documents import register_parent
+        from crm.documents import register_download_guard, register_parent
         from opportunities import services
         from opportunities.filters import DealFilter
         from opportunities.models import Deal, Pipeline, Stage
         from opportunities.sales import admin as sales_admin  # noqa: F401  (registers the sales models in admin)
         from opportunities.sales.services import sales_order_for_won_deal
+        from opportunities.sales.snapshots import snapshot_withheld
 
         # The pipeline and stage pickers of the filter bars and forms.
         lookup_cache.watch(Pipeline, Stage)
 
         # Quotes and order confirmations are stored as PDF documents on their deal.
         register_parent(Deal)
+        register_download_guard(snapshot_withheld)
         search.register_search_list("deals", _("Deals"), Deal, DealFilter)
 
         # A won deal gets its sales order in the transaction that wins it.

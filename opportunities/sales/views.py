@@ -15,6 +15,7 @@ from opportunities import pipeline as gates
 from opportunities import selectors
 from opportunities.models import Deal
 from opportunities.sales import services as sales
+from opportunities.sales import snapshots
 from opportunities.sales.forms import DealLineForm, QuoteStatusForm, TargetPeriodForm
 from opportunities.sales.models import Quote, SalesOrder, SalesTarget
 from opportunities.sales.targets import Period, target_comparison
@@ -194,21 +195,14 @@ def quote_set_status(request, pk: int):
 # A quote or order is a snapshot written for the customer: it names the deal's company and
 # primary contact. Who may not see either gets "hidden record" instead of the document on its
 # page, and no PDF (404, as for the company itself).
-DOCUMENT_LINKS = ("deal__company", "deal__primary_contact")
-
-
-def _names_hidden_records(document) -> bool:
-    return not all(getattr(document, linked.flag_name(relation)) for relation in DOCUMENT_LINKS)
-
-
 def _document_context(document) -> dict:
-    return {"document": document, "deal": document.deal, "withheld": _names_hidden_records(document)}
+    return {"document": document, "deal": document.deal, "withheld": snapshots.names_hidden_records(document)}
 
 
 def _visible_quote(request, pk: int) -> Quote:
     access.require_permission(request.user, "opportunities.view_quote")
     quotes = Quote.objects.select_related("deal", "document", "created_by").prefetch_related("lines")
-    quotes = linked.annotate_visible(quotes, request.user, *DOCUMENT_LINKS)
+    quotes = linked.annotate_visible(quotes, request.user, *snapshots.LINKS)
     return get_object_or_404(access.visible_to(quotes, request.user, prefix="deal__"), pk=pk)
 
 
@@ -221,7 +215,7 @@ def quote_detail(request, pk: int):
 @require_GET
 def quote_pdf(request, pk: int):
     quote = _visible_quote(request, pk)
-    if quote.document is None or _names_hidden_records(quote):
+    if quote.document is None or snapshots.names_hidden_records(quote):
         raise Http404
     try:
         stored_file = quote.document.file.open("rb")
@@ -239,7 +233,7 @@ def quote_pdf(request, pk: int):
 def sales_order_detail(request, pk: int):
     access.require_permission(request.user, "opportunities.view_salesorder")
     orders = SalesOrder.objects.select_related("deal", "document", "created_by").prefetch_related("lines")
-    orders = linked.annotate_visible(orders, request.user, *DOCUMENT_LINKS)
+    orders = linked.annotate_visible(orders, request.user, *snapshots.LINKS)
     order = get_object_or_404(access.visible_to(orders, request.user, prefix="deal__"), pk=pk)
     return render(request, "opportunities/quote_detail.html", _document_context(order))
 

@@ -177,6 +177,20 @@ def test_the_quote_pdf_is_refused_to_who_may_not_see_the_company_it_names(client
     assert client.get(world.company.get_absolute_url()).status_code == 404
 
 
+@pytest.mark.parametrize("snapshot", ["quote", "order"])
+def test_the_generic_document_download_withholds_a_pdf_naming_a_hidden_company(
+    client, personas, world, snapshot
+):
+    document = getattr(world, snapshot).document
+    url = reverse("documents:document_download", args=[document.pk])
+    grant(personas.restricted, "crm.view_document")
+    client.force_login(personas.admin)
+    assert COMPANY in pdf_text(client.get(url))
+    client.force_login(personas.restricted)
+    assert client.get(world.deal.get_absolute_url()).status_code == 200  # the deal itself is visible
+    assert client.get(url).status_code == 404
+
+
 def test_the_quote_page_offers_no_pdf_to_who_may_not_see_the_company(client, personas, world):
     pdf_url = reverse("opportunities:quote_pdf", args=[world.quote.pk])
     client.force_login(personas.restricted)
