@@ -5,10 +5,12 @@
 #
 #   make mutation                      # every module
 #   scripts/mutation.sh access         # one: access | pipeline | deals | conversion
+#   scripts/mutation.sh pipeline & scripts/mutation.sh deals   # side by side (2 cores)
 #
-# Cosmic-ray rewrites the files it mutates, so it works on a copy of the tree in var/mutation/
-# (the checkout is never touched). One PostgreSQL serves the whole run and pytest keeps its
-# test database between mutants (--reuse-db), so a mutant costs one pytest start and its tests.
+# Cosmic-ray rewrites the files it mutates, so it works on a copy of the tree in
+# var/mutation/<module>/ (the checkout is never touched). One PostgreSQL serves a module's run
+# and pytest keeps its test database between mutants (--reuse-db), so a mutant costs one
+# pytest start and its tests.
 # The surviving mutants and the score are printed at the end of each module and kept in
 # var/mutation/<module>.txt.
 set -euo pipefail
@@ -20,22 +22,22 @@ modules=("${@:-access pipeline deals conversion}")
 # shellcheck disable=SC2206
 modules=(${modules[*]})
 
-mkdir -p "$work"
-rm -rf "$work/src"
-mkdir -p "$work/src"
-git ls-files -z --cached --others --exclude-standard | grep -zv '^var/' \
-  | (cd "$root" && xargs -0 cp --parents -t "$work/src")
-
 for module in "${modules[@]}"; do
   config="$root/scripts/mutation/$module.toml"
   [ -f "$config" ] || { echo "No mutation config $config" >&2; exit 2; }
+  # Each module its own copy of the tree and database, so two modules can run side by side.
+  src="$work/$module/src"
+  rm -rf "$src"
+  mkdir -p "$src"
+  git ls-files -z --cached --others --exclude-standard | grep -zv '^var/' \
+    | (cd "$root" && xargs -0 cp --parents -t "$src")
   session="$work/$module.sqlite"
   rm -f "$session"
   echo "== $module: $(grep '^module-path' "$config")"
   (
-    cd "$work/src"
+    cd "$src"
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PATH="$root/.venv/bin:$PATH"
-    "$root/.venv/bin/python" -m crm.embedded --data-dir "$work/db" -- bash -c "
+    "$root/.venv/bin/python" -m crm.embedded --data-dir "$work/$module/db" -- bash -c "
       set -e
       '$root/.venv/bin/cosmic-ray' init '$config' '$session'
       '$root/.venv/bin/python' '$root/scripts/mutation/skip_annotations.py' '$session'
