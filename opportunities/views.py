@@ -133,7 +133,9 @@ def deal_move_stage(request, pk: int):
     deal = access.get_editable_or_404(selectors.deal_card(user=request.user), request.user, pk=pk)
     target = StageChoiceForm(request.POST, deal=deal)
     if not target.is_valid():
-        return _stage_move_page(request, deal=deal, stage=None, form=target, missing=[], status=422)
+        # Not a stage of the deal's pipeline (a tampered page or a stale board): a bad request,
+        # which the board answers with "not possible" and a reload, not with the gate's dialog.
+        return _stage_move_page(request, deal=deal, stage=None, form=target, missing=[], status=400)
     stage, version = target.cleaned_data["stage"], target.cleaned_data["version"]
     filled_in = bool(request.POST.get(FILLED_IN))
     form = filled_in_move_form(deal=deal, user=request.user, data=request.POST) if filled_in else None

@@ -420,7 +420,7 @@ def test_crafted_stage_moves_are_refused_and_change_nothing(client, classic, rep
         {"stage": stage, "version": deal.version},
         headers={"HX-Request": "true"},
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
         "Choose a stage of the deal's own pipeline (Classic)."
     ]

@@ -276,7 +276,7 @@ def test_the_move_view_refuses_a_stage_of_another_pipeline(client, journey, rep)
     response = client.post(
         reverse("opportunities:deal_move_stage", args=[deal.pk]), {"stage": other.pk, "version": 1}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
         "Choose a stage of the deal's own pipeline (Business Development Journey)."
     ]
