@@ -15,7 +15,10 @@
 # var/mutation/<module>.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CRM_EXTRAS=embedded,dev,mutation source scripts/ensure-venv.sh
+CRM_EXTRAS=embedded,dev source scripts/ensure-venv.sh
+# cosmic-ray (the "mutation" extra of pyproject.toml) on top, without changing the extras the
+# test command installs (which would reinstall the project at every switch).
+.venv/bin/python -c "import cosmic_ray" 2>/dev/null || .venv/bin/python -m pip install -q "cosmic-ray>=8.4,<9"
 root="$PWD"
 work="$root/var/mutation"
 modules=("${@:-access pipeline deals conversion}")
