@@ -376,24 +376,11 @@ def content_world(django_db_blocker, tmp_path_factory):
     from django.db import transaction
     from django.test import override_settings
 
-    from crm.models import Role
-    from tests.factories import TeamFactory, UserFactory
+    from tests.factories import make_personas
 
     media_root = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), transaction.atomic():
-        north, south = TeamFactory(name="North"), TeamFactory(name="South")
-        personas = SimpleNamespace(
-            admin=UserFactory(username="admin", role=Role.ADMINISTRATOR),
-            manager=UserFactory(username="manager", role=Role.MANAGER),
-            rep=UserFactory(username="rep", role=Role.NORMAL_USER),
-            rep_other_team=UserFactory(username="rep_other_team", role=Role.NORMAL_USER),
-            restricted=UserFactory(username="restricted", role=Role.RESTRICTED),
-            north=north,
-            south=south,
-        )
-        north.managers.add(personas.manager)
-        north.members.add(personas.rep, personas.restricted)
-        south.members.add(personas.rep_other_team)
+        personas = make_personas()
         granted = [
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
             for app_label, codename in (

@@ -5,18 +5,15 @@ team "South": rep_other_team
 admin: no team
 """
 
-from types import SimpleNamespace
-
 import pytest
 
-from crm.models import OrganisationSettings, Role
+from crm.models import OrganisationSettings
 from tests.factories import (
     CompanyFactory,
     DealFactory,
     LeadFactory,
     PersonFactory,
-    TeamFactory,
-    UserFactory,
+    make_personas,
     seed_fake_data,
 )
 
@@ -46,21 +43,7 @@ def _lookup_cache_request_ends():
 
 @pytest.fixture
 def personas(db):
-    north = TeamFactory(name="North")
-    south = TeamFactory(name="South")
-    people = SimpleNamespace(
-        admin=UserFactory(username="admin", role=Role.ADMINISTRATOR),
-        manager=UserFactory(username="manager", role=Role.MANAGER),
-        rep=UserFactory(username="rep", role=Role.NORMAL_USER),
-        rep_other_team=UserFactory(username="rep_other_team", role=Role.NORMAL_USER),
-        restricted=UserFactory(username="restricted", role=Role.RESTRICTED),
-        north=north,
-        south=south,
-    )
-    north.managers.add(people.manager)
-    north.members.add(people.rep, people.restricted)
-    south.members.add(people.rep_other_team)
-    return people
+    return make_personas()
 
 
 @pytest.fixture

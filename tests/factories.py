@@ -173,3 +173,24 @@ def seed_fake_data() -> int:
     seed = int(os.environ.setdefault("CRM_TEST_SEED", str(random.SystemRandom().randrange(2**32))))
     factory.random.reseed_random(seed)
     return seed
+
+
+def make_personas():
+    """One user per role and two teams: North (managed by the manager; the rep and the
+    restricted user are members) and South (rep_other_team)."""
+    from types import SimpleNamespace
+
+    north, south = TeamFactory(name="North"), TeamFactory(name="South")
+    personas = SimpleNamespace(
+        admin=UserFactory(username="admin", role=Role.ADMINISTRATOR),
+        manager=UserFactory(username="manager", role=Role.MANAGER),
+        rep=UserFactory(username="rep", role=Role.NORMAL_USER),
+        rep_other_team=UserFactory(username="rep_other_team", role=Role.NORMAL_USER),
+        restricted=UserFactory(username="restricted", role=Role.RESTRICTED),
+        north=north,
+        south=south,
+    )
+    north.managers.add(personas.manager)
+    north.members.add(personas.rep, personas.restricted)
+    south.members.add(personas.rep_other_team)
+    return personas
