@@ -124,13 +124,28 @@
     });
   }
 
+  // Bootstrap ignores hide() while the dialog is still fading in (a quick Cancel on a busy
+  // machine): close it now if it is shown, else as soon as it is.
+  var dialogShown = false;
+  function closeDialog() {
+    if (dialogShown) {
+      dialog().hide();
+    } else {
+      dialogElement.addEventListener("shown.bs.modal", function () { dialog().hide(); }, { once: true });
+    }
+  }
+
   function setUpDialog() {
     dialogElement = document.getElementById("stage-move-dialog");
     if (!dialogElement || dialogBody) {
       return;
     }
     dialogBody = dialogElement.querySelector("[data-stage-move-body]");
+    dialogElement.addEventListener("shown.bs.modal", function () {
+      dialogShown = true;
+    });
     dialogElement.addEventListener("hidden.bs.modal", function () {
+      dialogShown = false;
       dialogBody.innerHTML = "";
       refresh();
     });
@@ -139,12 +154,12 @@
       var link = event.target.closest("#stage-move form a");
       if (link) {
         event.preventDefault();
-        dialog().hide();
+        closeDialog();
       }
     });
     dialogBody.addEventListener("htmx:afterSwap", function () {
       if (dialogBody.querySelector("[data-moved-to]")) {
-        dialog().hide();
+        closeDialog();
       }
     });
   }
@@ -152,7 +167,7 @@
   window.htmx.onLoad(function (root) {
     setUpDialog();
     if (dialogBody && root.matches && root.matches("[data-moved-to]") && dialogBody.contains(root)) {
-      dialog().hide();
+      closeDialog();
       return;
     }
     var lists = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll("[data-board-list]")) : [];
