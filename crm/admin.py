@@ -32,6 +32,8 @@ from crm.models import (
     Document,
     OrganisationSettings,
     OutboundEmail,
+    OutboundSms,
+    QueuedTask,
     Role,
     SearchField,
     Team,
@@ -289,15 +291,41 @@ class AuditEventAdmin(BigTableAdminMixin, admin.ModelAdmin):
         return False
 
 
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(BigTableAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
+OUTBOX_FIELDS = ["status", "attempts", "last_error", "created_at", "published_at", "attempted_at", "retry_at",
+                 "requeued", "sent_at"]  # fmt: skip
+
+
+class OutboxAdmin(BigTableAdminMixin, admin.ModelAdmin):
+    """What went out, what may have ("sending" after a crash) and what failed: read only, since
+    crm.outbox alone writes these rows."""
+
     list_filter = ["status"]
-    search_fields = ["subject"]
-    readonly_fields = ["recipients", "subject", "body_text", "body_html", "attempts", "last_error", "sent_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(OutboxAdmin):
+    list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
+    search_fields = ["subject", "message_id"]
+    fields = ["recipients", "subject", "body_text", "body_html", "message_id", *OUTBOX_FIELDS]
+
+
+@admin.register(OutboundSms)
+class OutboundSmsAdmin(OutboxAdmin):
+    list_display = ["created_at", "to", "status", "attempts", "sent_at"]
+    search_fields = ["to"]
+    fields = ["to", "body", "reference", *OUTBOX_FIELDS]
+
+
+@admin.register(QueuedTask)
+class QueuedTaskAdmin(OutboxAdmin):
+    list_display = ["created_at", "function", "status", "attempts", "last_error"]
+    fields = ["function", "kwargs", *OUTBOX_FIELDS]
 
 
 @admin.register(CustomFieldDefinition)

@@ -13,8 +13,10 @@ class CrmConfig(AppConfig):
         from django.contrib.auth.models import Group, Permission
         from django.contrib.contenttypes.models import ContentType
 
-        # Importing celery binds every @shared_task to the configured app in web processes too.
-        from crm import celery, lookup_cache  # noqa: F401
+        # Importing celery binds every @shared_task to the configured app in web processes too; the
+        # tasks, the kinds of outbox work and the queueable functions register on import, in every
+        # process, so that a web process can publish them and the requeue job knows them all.
+        from crm import celery, lookup_cache, password_reset, tasks  # noqa: F401
         from crm.lookups import Lookup
         from crm.models import CustomFieldDefinition, OrganisationSettings, SearchField, Team, User
 

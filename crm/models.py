@@ -254,32 +254,93 @@ class AuditEvent(models.Model):
         return f"{self.verb} {self.object_repr}"
 
 
-class OutboundEmail(models.Model):
-    """The outbox: a mail is a row first, so that a Redis outage or a killed worker loses none."""
+class OutboxItem(models.Model):
+    """Background work that is a row first (the transactional outbox): a mail, a text message, a
+    queued task. Written in the caller's transaction, so it exists exactly when the caller's data
+    does; Celery carries only its id. crm.outbox delivers it — one live worker at a time, the
+    attempt committed before the outside world is touched — and requeues what a fault stranded."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
+        # The attempt was committed before the message went out: a row left here by a worker that
+        # died may or may not have reached the recipient (a repeat reuses its Message-ID).
+        SENDING = "sending", _("sending (may have gone out)")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, help_text=_("last handed to the broker"))
+    attempted_at = models.DateTimeField(null=True, blank=True, help_text=_("the last attempt began"))
+    retry_at = models.DateTimeField(null=True, blank=True, help_text=_("not requeued before this"))
+    requeued = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+def new_message_id() -> str:
+    """A Message-ID for an outbound mail, in the domain of the sender address."""
+    from email.utils import make_msgid, parseaddr
+
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return make_msgid(domain=domain)
+
+
+class OutboundEmail(OutboxItem):
+    """An outbound mail. Its Message-ID is fixed when the row is written, so a mail sent again
+    after a crash is the same message to the receiving servers, which drop the repeat."""
 
     recipients = models.JSONField()
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, unique=True, default=new_message_id, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(OutboxItem.Meta):
         indexes = [models.Index(fields=["status", "created_at"])]
         verbose_name = _("outbound e-mail")
         verbose_name_plural = _("outbound e-mails")
 
     def __str__(self) -> str:
         return self.subject
+
+
+class OutboundSms(OutboxItem):
+    """An outbound text message. Its reference goes to the gateway with every attempt, so a
+    gateway that deduplicates by client reference sends a repeat after a crash once."""
+
+    to = models.CharField(max_length=32)
+    body = models.TextField()
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta(OutboxItem.Meta):
+        indexes = [models.Index(fields=["status", "created_at"])]
+        verbose_name = _("outbound text message")
+        verbose_name_plural = _("outbound text messages")
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.body[:40]}"
+
+
+class QueuedTask(OutboxItem):
+    """A function to run in a worker (crm.outbox.queueable), stored until it has run. It runs in
+    one transaction with the deletion of its row, so its writes happen exactly once."""
+
+    function = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+
+    class Meta(OutboxItem.Meta):
+        indexes = [models.Index(fields=["status", "created_at"])]
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+
+    def __str__(self) -> str:
+        return self.function
 
 
 def custom_field_targets() -> list[tuple[str, str]]:

@@ -1,8 +1,8 @@
 """Password reset: throttled, and the same work whatever the address.
 
 A request is counted per address and per client address in the cache; past either limit within
-the hour nothing is sent. The view never looks the address up: it enqueues
-`crm.tasks.password_reset_send` for known and unknown addresses alike and answers with the same
+the hour nothing is sent. The view never looks the address up: it queues
+`password_reset_send` (crm.outbox.enqueue) for known and unknown addresses alike and answers with the same
 neutral page, so neither the answer nor its timing tells whether an account uses the address.
 The worker finds the accounts, makes the tokens and queues the mails through the outbox.
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import translation
 
+from crm import outbox
 from crm.forms import QueuedPasswordResetForm
 
 LIMIT_PER_ADDRESS = 5
@@ -47,19 +47,22 @@ def password_reset_allowed(*, address: str, client_ip: str) -> bool:
 
 
 def password_reset_request(*, address: str, client_ip: str, domain: str, use_https: bool) -> None:
-    """Have a worker send the reset link to `address`, if an account uses it and the throttle allows."""
-    from crm import tasks
+    """Have a worker send the reset link to `address`, if an account uses it and the throttle allows.
 
+    Queued in the outbox, so a broker that is down or frozen neither fails the request nor loses
+    the mail."""
     if not password_reset_allowed(address=address, client_ip=client_ip):
         return
-    language = translation.get_language()
-    transaction.on_commit(
-        lambda: tasks.password_reset_send.delay(
-            address=address, domain=domain, use_https=use_https, language=language
-        )
+    outbox.enqueue(
+        password_reset_send,
+        address=address,
+        domain=domain,
+        use_https=use_https,
+        language=translation.get_language(),
     )
 
 
+@outbox.queueable
 def password_reset_send(*, address: str, domain: str, use_https: bool, language: str | None = None) -> None:
     """Queue a reset mail for each active account with a usable password at `address`."""
     form = QueuedPasswordResetForm(data={"email": address})
@@ -67,3 +70,6 @@ def password_reset_send(*, address: str, domain: str, use_https: bool, language:
         return
     with translation.override(language):
         form.save(domain_override=domain, use_https=use_https)
+
+
+TASK_NAME = f"{password_reset_send.__module__}.{password_reset_send.__qualname__}"

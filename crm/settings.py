@@ -251,9 +251,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # How long an unacknowledged task waits before Redis hands it out again.
+    # How long an unacknowledged task waits before Redis hands it out again. Work a dead worker
+    # held comes back sooner through the outbox's requeue job (crm.outbox), so this can stay long.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A Redis that is down or frozen must cost a request about a second, not hang it (a publish
+    # waits on the socket forever by default). The worker's BRPOP is watched by kombu itself.
+    "socket_timeout": env.float("CRM_BROKER_TIMEOUT_SECONDS", default=1.0),
+    "socket_connect_timeout": env.float("CRM_BROKER_TIMEOUT_SECONDS", default=1.0),
+    "health_check_interval": 10,
+    # Connecting to publish: one retry, not kombu's two seconds of them. A worker's consumer
+    # reconnects with its own policy (broker_connection_max_retries).
+    "max_retries": 1,
+    "interval_start": 0.1,
+    "interval_step": 0.2,
 }
+# One try in a request (crm.outbox.publish); the requeue job and retries pass their own policy.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CRM_BROKER_TIMEOUT_SECONDS", default=1.0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -264,7 +278,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "email-requeue-stale": {"task": "crm.tasks.email_requeue_stale", "schedule": 300.0},
+    # Finds work stranded by a fault within seconds (crm.outbox): cheap when there is none.
+    "outbox-requeue-stalled": {
+        "task": "crm.tasks.outbox_requeue_stalled",
+        "schedule": env.float("CRM_REQUEUE_EVERY_SECONDS", default=15.0),
+    },
     "sessions-clear-expired": {"task": "crm.tasks.sessions_clear_expired", "schedule": 60.0 * 60 * 24},
     "documents-sweep-orphans": {"task": "crm.tasks.documents_sweep_orphans", "schedule": 60.0 * 60},
 }

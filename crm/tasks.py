@@ -1,40 +1,38 @@
 import logging
-import smtplib
 
 from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from crm import documents, email, password_reset
+from crm import documents, email, outbox, sms
+from crm.models import OutboundEmail, OutboundSms, QueuedTask
 
 logger = logging.getLogger(__name__)
 
+# Database and broker errors are retried by these tasks within seconds (crm.outbox.run_delivery);
+# past max_retries, and for the outside world's errors, the requeue job takes over.
+DELIVERY = {"bind": True, "max_retries": 8}
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+
+@shared_task(**DELIVERY)
 def email_deliver(self, email_id: int) -> None:
-    try:
-        email.email_deliver(email_id=email_id)
-    except (smtplib.SMTPException, OSError) as error:
-        final = self.request.retries >= self.max_retries
-        email.email_record_failure(email_id=email_id, error=str(error), final=final)
-        if not final:
-            raise self.retry(exc=error) from error
-        logger.error("giving up on e-mail %s: %s", email_id, error)
+    outbox.run_delivery(self, OutboundEmail, email_id, lambda pk: email.email_deliver(email_id=pk))
+
+
+@shared_task(**DELIVERY)
+def sms_deliver(self, sms_id: int) -> None:
+    outbox.run_delivery(self, OutboundSms, sms_id, lambda pk: sms.sms_deliver(sms_id=pk))
+
+
+@shared_task(**DELIVERY)
+def queued_task_run(self, queued_id: int) -> None:
+    outbox.run_delivery(self, QueuedTask, queued_id, outbox.run_queued)
 
 
 @shared_task
-def email_requeue_stale() -> int:
-    """Re-enqueue pending mails older than ten minutes; delivery is idempotent."""
-    ids = email.stale_pending_email_ids(older_than_seconds=600)
-    for email_id in ids:
-        email_deliver.delay(email_id)
-    return len(ids)
-
-
-@shared_task
-def password_reset_send(*, address: str, domain: str, use_https: bool, language: str | None = None) -> None:
-    """The lookup and mail of a password reset, kept out of the request (crm.password_reset)."""
-    password_reset.password_reset_send(address=address, domain=domain, use_https=use_https, language=language)
+def outbox_requeue_stalled() -> int:
+    """Hand the broker again the outbox rows a fault stranded (crm.outbox.requeue_stalled)."""
+    return outbox.requeue_stalled()
 
 
 @shared_task

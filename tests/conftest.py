@@ -171,3 +171,26 @@ def quotes_and_orders(personas, deals_by_owner, media_root):
         deal.refresh_from_db()
         orders[key] = sales.sales_order_for_won_deal(actor=personas.admin, deal=deal)
     return {"quote": quotes, "order": orders}
+
+
+class QueuedSms:
+    """The text messages in the outbox (crm.models.OutboundSms), oldest first: what a worker will
+    send. Iterates, counts and compares like the list of messages it reads."""
+
+    def __iter__(self):
+        from crm.models import OutboundSms
+
+        return iter(OutboundSms.objects.order_by("pk"))
+
+    def __len__(self) -> int:
+        from crm.models import OutboundSms
+
+        return OutboundSms.objects.count()
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+
+@pytest.fixture
+def queued_sms(db):
+    return QueuedSms()

@@ -9,8 +9,10 @@ A contact receives the message only if the user can see them, they have a phone 
 they agreed to calls and SMS; the others are counted as skipped. A person who is the primary
 contact of several deals gets one message. Sending needs the "opportunities.change_deal"
 permission (whoever works the deals may write to their contacts); each batch leaves one audit
-row on the pipeline with the text and who received it. Messages go out through crm.sms, whose
-backend is pluggable (settings.CRM_SMS_BACKEND; by default they are only logged).
+row on the pipeline with the text and who it went to. The messages are queued in the outbox
+(crm.sms, crm.outbox) in the same transaction as the audit row and sent by a worker through a
+pluggable backend (settings.CRM_SMS_BACKEND; by default they are only logged), so a slow gateway
+never holds the page and a worker that dies mid-batch loses or repeats none.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Trim
 from django.utils.translation import gettext as _
@@ -64,8 +67,7 @@ class Recipients:
 
 @dataclass(frozen=True)
 class MessageReport:
-    sent: int
-    failed: int
+    queued: int
     skipped: int
 
 
@@ -124,7 +126,7 @@ def board_recipients(*, user, query: board.BoardQuery, with_people: bool = True)
 
 
 def board_message_send(*, actor, query: board.BoardQuery, body: str) -> MessageReport:
-    """Text `body` to every primary contact on the board who may receive it; one audit row."""
+    """Queue `body` for every primary contact on the board who may receive it; one audit row."""
     if not actor.has_perm(PERMISSION):
         raise PermissionDenied
     if not sms_enabled(query.pipeline):
@@ -145,19 +147,16 @@ def board_message_send(*, actor, query: board.BoardQuery, body: str) -> MessageR
             _("That is %(count)s people; narrow the board down to at most %(max)s.")
             % {"count": recipients.reachable, "max": MAX_RECIPIENTS}
         )
-    backend = sms.get_backend()
-    sent, failed = [], []
-    for person in recipients.people:
-        try:
-            sms.send_sms(to=person.phone, body=body, backend=backend)
-        except sms.SmsError:
-            failed.append(person.pk)
-        else:
-            sent.append(person.pk)
-    audit_record(
-        actor=actor,
-        verb="batch message",
-        instance=query.pipeline,
-        changes={"body": body, "sent_to": sent, "failed": failed, "skipped": recipients.skipped},
-    )
-    return MessageReport(sent=len(sent), failed=len(failed), skipped=recipients.skipped)
+    with transaction.atomic():
+        sms.sms_queue_many([(person.phone, body) for person in recipients.people])
+        audit_record(
+            actor=actor,
+            verb="batch message",
+            instance=query.pipeline,
+            changes={
+                "body": body,
+                "sent_to": [person.pk for person in recipients.people],
+                "skipped": recipients.skipped,
+            },
+        )
+    return MessageReport(queued=len(recipients.people), skipped=recipients.skipped)

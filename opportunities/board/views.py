@@ -90,10 +90,8 @@ def board_message(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            text = _("Message sent to %(sent)s people (%(skipped)s skipped, %(failed)s failed).")
-            messages.success(
-                request, text % {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
-            )
+            text = _("Message queued for %(queued)s people (%(skipped)s skipped); it goes out in a minute.")
+            messages.success(request, text % {"queued": report.queued, "skipped": report.skipped})
             return redirect(_board_url(request))
     recipients = messaging.board_recipients(user=request.user, query=query, with_people=False)
     context = _context(request, filters, message_form=form, recipients=recipients)

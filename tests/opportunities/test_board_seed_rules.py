@@ -15,7 +15,6 @@ from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from crm import sms
 from opportunities.board import messaging
 from opportunities.board import selectors as board
 from opportunities.board.forms import BoardFilterForm
@@ -32,14 +31,6 @@ def sms_on(classic):
     classic[0].sms_enabled = True
     classic[0].save(update_fields=["sms_enabled"])
     return classic[0]
-
-
-@pytest.fixture
-def locmem_sms(settings):
-    settings.CRM_SMS_BACKEND = "crm.sms.LocmemBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
 
 
 def classic_deal(classic, stage_name="Quotation", **values):
@@ -218,7 +209,7 @@ def unprocessed_people(classic, personas, sms_on):
 
 
 def test_batch_sms_reaches_the_contact_people_of_unprocessed_customers(
-    classic, personas, unprocessed_people, locmem_sms, reps_see_only_own
+    classic, personas, unprocessed_people, queued_sms, reps_see_only_own
 ):
     rep = personas.rep
     query = quarter_query(classic, show_unprocessed=True, owner=rep)
@@ -228,8 +219,8 @@ def test_batch_sms_reaches_the_contact_people_of_unprocessed_customers(
     assert (recipients.without_consent, recipients.without_phone, recipients.hidden) == (1, 1, 0)
     assert recipients.skipped == 2
     report = messaging.board_message_send(actor=rep, query=query, body="Hello")
-    assert sorted(message.to for message in locmem_sms) == ["+46700000001", "+46700000002"]
-    assert (report.sent, report.skipped) == (2, 2)
+    assert sorted(message.to for message in queued_sms) == ["+46700000001", "+46700000002"]
+    assert (report.queued, report.skipped) == (2, 2)
     # Without the unprocessed customers on the board, only the deal's contact.
     without = messaging.board_recipients(user=rep, query=quarter_query(classic, owner=rep))
     assert [person.first_name for person in without.people] == ["Deal contact"]
@@ -259,7 +250,7 @@ def test_a_new_pipeline_has_batch_sms_off(db):
 
 
 def test_without_sms_enabled_the_board_hides_the_button_and_the_message_view_refuses(
-    client, classic, personas, manager, locmem_sms
+    client, classic, personas, manager, queued_sms
 ):
     contact = PersonFactory(phone="+46700000001", consent_phone=True, owner=manager)
     classic_deal(classic, owner=manager, primary_contact=contact)
@@ -273,7 +264,7 @@ def test_without_sms_enabled_the_board_hides_the_button_and_the_message_view_ref
     assert client.post(url, {"body": "Hello"}).status_code == 403
     with pytest.raises(PermissionDenied):
         messaging.board_message_send(actor=manager, query=quarter_query(classic), body="Hello")
-    assert locmem_sms == []
+    assert queued_sms == []
 
 
 def test_with_sms_enabled_the_board_offers_the_message(client, classic, manager, sms_on):
