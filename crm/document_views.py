@@ -16,6 +16,7 @@ from crm.document_forms import DocumentUploadForm
 from crm.models import Document
 
 PARTIAL = "crm/partials/documents.html"
+STORAGE_RETRY_AFTER_SECONDS = 60
 
 
 def documents_panel_context(record: models.Model, *, can_edit: bool) -> dict:
@@ -52,6 +53,7 @@ def document_upload(request, model_name: str, pk: int):
     record = access.get_editable_or_404(model, request.user, pk=pk)
     form = DocumentUploadForm(request.POST, request.FILES)
     error = document = None
+    storage_failed = False
     if form.is_valid():
         try:
             document = documents.document_attach(
@@ -59,12 +61,19 @@ def document_upload(request, model_name: str, pk: int):
             )
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
+            storage_failed = isinstance(invalid, documents.DocumentStorageError)
     else:
         error = " ".join(form.errors["file"])
     if _is_htmx(request):
         # htmx swaps only 2xx answers, so the refusal comes back as 200 with the error shown.
         context = {**documents_panel_context(record, can_edit=True), "document_error": error}
         return render(request, PARTIAL, context)
+    if storage_failed:
+        # Our fault, not the file's: the form again with the reason, as 503 "try again later".
+        context = {**documents_panel_context(record, can_edit=True), "document_error": error}
+        response = render(request, "crm/document_upload_failed.html", context, status=503)
+        response["Retry-After"] = str(STORAGE_RETRY_AFTER_SECONDS)
+        return response
     if error:
         messages.error(request, _("The file was not attached: %(reason)s") % {"reason": error})
     else:

@@ -32,7 +32,11 @@ writes the file before its row and removes it again when the attach fails; when 
 transaction it runs in rolls back later (a quote whose PDF was stored fails further on), the
 file goes with it (``_remove_file_on_rollback``). What no process is left to remove — a worker
 killed mid-transaction — ``documents_sweep_orphans`` deletes within the hour
-(crm.tasks.documents_sweep_orphans, scheduled in CELERY_BEAT_SCHEDULE).
+(crm.tasks.documents_sweep_orphans, scheduled in CELERY_BEAT_SCHEDULE). When storage itself
+fails (a full disk, EFBIG, EIO, a permission error) the partly written file is removed at once
+and ``DocumentStorageError`` (a ValidationError: "The server could not store the file; try
+again later.") is raised before any row is written; quote and order PDFs go through the same
+path, so their transaction rolls back with it.
 """
 
 from __future__ import annotations
@@ -374,7 +378,7 @@ def document_attach(*, actor, record: models.Model, uploaded_file) -> Document:
     # The file is written before our transaction opens, so that no database transaction
     # stays open while megabytes go to disk; a failed insert removes the file again, and so
     # does a rollback of the caller's transaction.
-    document.file.save(safe_name, uploaded_file, save=False)
+    _store_file(document, safe_name, uploaded_file)
     _remove_file_on_rollback(document.file.storage, document.file.name)
     try:
         with transaction.atomic():
@@ -387,6 +391,31 @@ def document_attach(*, actor, record: models.Model, uploaded_file) -> Document:
         document.file.delete(save=False)
         raise
     return document
+
+
+class DocumentStorageError(ValidationError):
+    """Storage refused the file (a full disk, a quota, an I/O or permission error): nothing was
+    kept. A ValidationError, so every caller that shows refusals shows this one too."""
+
+    def __init__(self):
+        super().__init__(_("The server could not store the file; try again later."), code="storage_failed")
+
+
+def _store_file(document: Document, safe_name: str, uploaded_file) -> None:
+    field = document.file.field
+    try:
+        document.file.save(safe_name, uploaded_file, save=False)
+    except OSError as error:
+        # Storage leaves what it wrote before failing. The stored name is ours (the document's
+        # id and the month), so it is known without the save having returned it.
+        partial = field.generate_filename(document, safe_name)
+        logger.warning("could not store document %s: %s", partial, error)
+        try:
+            if document.file.storage.exists(partial):
+                document.file.storage.delete(partial)
+        except OSError:
+            logger.warning("could not remove the partial file %s", partial, exc_info=True)
+        raise DocumentStorageError from error
 
 
 @transaction.atomic

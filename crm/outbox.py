@@ -15,10 +15,12 @@ written in the caller's transaction; Celery carries only the row's id.
   message. A queued task runs in one transaction with the deletion of its row: exactly once.
 - **Recovered in seconds.** `requeue_stalled` (beat, every 15 s) hands the broker again what a
   fault stranded: rows that never reached it, rows whose worker died mid-attempt (sending, lock
-  free), failed attempts whose retry time came, and rows the broker lost (handed over minutes ago,
-  never started). Each requeue of a row waits twice as long as the one before, so a long backlog
-  is not flooded with copies. Database and broker errors in a worker retry within seconds
-  (`run_delivery`); errors of the outside world (SMTP, SMS gateway) back off by minutes.
+  free), failed attempts whose retry time came, and rows the broker lost (handed over, never
+  started, and the broker's queue is empty — or minutes have passed). Each requeue of a row
+  waits twice as long as the one before, so a long backlog is not flooded with copies. Database
+  and broker errors in a worker retry within seconds (`run_delivery`); errors of the outside
+  world (SMTP, SMS gateway) back off by minutes. A worker whose message went out while the
+  database was away keeps trying to note it for a minute rather than have it sent again.
 
 A kind of work registers its model and Celery task with `register`, so the requeue job knows it.
 """
@@ -52,8 +54,13 @@ INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, KombuError, redis.Red
 BROKER_ERRORS = (KombuError, redis.RedisError, OSError)
 
 BROKER_PAUSE_SECONDS = 5.0  # after a failed publish, this process leaves the broker alone this long
-NEVER_PUBLISHED_GRACE = timedelta(seconds=20)  # the committing request is still handing it over
-LOST_AFTER = timedelta(minutes=2)  # handed to the broker, never started: the broker lost it
+NEVER_PUBLISHED_GRACE = timedelta(seconds=10)  # the committing request is still handing it over
+# Handed to the broker, never started: the broker lost it (a Redis restarted without its data, a
+# worker killed with it reserved) — soon when the broker's queue is empty, else after a while,
+# since a long queue may simply still hold it.
+LOST_AFTER_WHEN_QUEUE_EMPTY = timedelta(seconds=10)
+LOST_AFTER = timedelta(minutes=2)
+FINISH_PATIENCE_SECONDS = 60.0  # how long a worker keeps trying to note a sent message
 REQUEUE_SPACING = timedelta(seconds=60)  # doubled at each requeue of the same row, up to an hour
 MAX_ATTEMPTS = 8  # attempts of the outside world (SMTP, SMS gateway) before a row is failed
 REQUEUE_BATCH = 1000
@@ -159,13 +166,33 @@ def deliver(
                 with transaction.atomic():
                     send(item)
                     _finish(item)
-            else:
-                send(item)
-                _finish(item)
+                return True
+            send(item)
         except Exception as error:
             _record_failure(model, pk, error, final=item.attempts >= max_attempts)
             raise
+        # It went out: this process knows it, so it keeps trying to note it rather than leave a
+        # row that another worker would send again.
+        _finish_after_send(item)
     return True
+
+
+def _finish_after_send(item: OutboxItem) -> None:
+    deadline = time.monotonic() + FINISH_PATIENCE_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            _finish(item)
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning(
+                "%s %s went out; noting it when the database answers", item._meta.verbose_name, item.pk
+            )
+            connection.close()  # the next try opens a new connection
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def _finish(item: OutboxItem) -> None:
@@ -245,9 +272,23 @@ def run_delivery(task, model: type[OutboxItem], pk: int, deliver_one: Callable[[
 # Recovery
 
 
-def stalled(kind: Kind, *, now=None) -> list[int]:
+def broker_queue_is_empty() -> bool:
+    """Whether the broker holds no message waiting in the default queue (False when unsure)."""
+    from crm.celery import app
+
+    if app.conf.task_always_eager:
+        return True
+    try:
+        with app.connection_for_write() as broker:
+            return broker.default_channel.client.llen(app.conf.task_default_queue) == 0
+    except BROKER_ERRORS:
+        return False
+
+
+def stalled(kind: Kind, *, now=None, queue_is_empty: bool = False) -> list[int]:
     """Open rows of `kind` that no worker holds and that a fault stranded (see the module)."""
     now = now or timezone.now()
+    lost_after = LOST_AFTER_WHEN_QUEUE_EMPTY if queue_is_empty else LOST_AFTER
     table = kind.model._meta.db_table
     # A table name from the model, and the namespace as a parameter.
     held = (
@@ -262,7 +303,7 @@ def stalled(kind: Kind, *, now=None) -> list[int]:
             Q(published_at__isnull=True, created_at__lte=now - NEVER_PUBLISHED_GRACE)
             | Q(status=Status.SENDING)
             | Q(attempts__gt=0, status=Status.PENDING)
-            | Q(attempted_at__isnull=True, published_at__lte=now - LOST_AFTER)
+            | Q(attempted_at__isnull=True, published_at__lte=now - lost_after)
         )
         .extra(where=[held], params=[kind.lock_namespace])  # noqa: S610 - a constant and a table name
         .order_by("created_at")
@@ -273,8 +314,9 @@ def stalled(kind: Kind, *, now=None) -> list[int]:
 def requeue_stalled() -> int:
     """Hand the broker again what a fault stranded; returns how many rows were requeued."""
     requeued = 0
+    queue_is_empty = broker_queue_is_empty()
     for kind in kinds():
-        pks = stalled(kind)
+        pks = stalled(kind, queue_is_empty=queue_is_empty)
         if not pks:
             continue
         count = publish(kind.model, pks, retry=True)

@@ -117,6 +117,19 @@ if not DATABASE_URL:
 _database = env.db_url_config(DATABASE_URL)
 if not _database.get("HOST") and "host" in _database.get("OPTIONS", {}):
     _database["HOST"] = _database["OPTIONS"].pop("host")  # a Unix socket directory
+# Timeouts, so that a database which does not answer fails a request instead of holding a worker
+# until gunicorn kills it. CRM_DB_CONNECT_TIMEOUT_SECONDS: libpq's connect_timeout (default 5;
+# libpq rounds anything below 2 up to 2). CRM_DB_STATEMENT_TIMEOUT_SECONDS: PostgreSQL's
+# statement_timeout for every statement the CRM sends (default 30, gunicorn's request timeout;
+# 0 turns it off — for a long one-off migration, or a pooler that refuses startup options).
+# A frozen server never answers at all; /healthz notices that within a second (crm.health).
+_database_options = _database.setdefault("OPTIONS", {})
+_database_options.setdefault("connect_timeout", env.int("CRM_DB_CONNECT_TIMEOUT_SECONDS", default=5))
+_statement_timeout_ms = env.int("CRM_DB_STATEMENT_TIMEOUT_SECONDS", default=30) * 1000
+if _statement_timeout_ms:
+    _database_options["options"] = " ".join(
+        filter(None, [_database_options.get("options"), f"-c statement_timeout={_statement_timeout_ms}"])
+    )
 _database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 _database["CONN_HEALTH_CHECKS"] = True
 # No server-side cursors. Django opens one (DECLARE, FETCH…, CLOSE: 3–4 round trips) for every

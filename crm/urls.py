@@ -21,6 +21,9 @@ account_patterns = [
     ),
 ]
 
+# A database outage answers 503 "try again", other errors the 500 page (crm.views.server_error).
+handler500 = "crm.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),

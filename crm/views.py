@@ -1,9 +1,14 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -56,7 +61,7 @@ def my_settings(request):
 @require_GET
 @never_cache
 def healthz(request):
-    checks = {"database": health.database_is_up(), "redis": health.redis_is_up()}
+    checks = health.services_up()
     healthy = all(checks.values())
     return JsonResponse(
         {
@@ -65,3 +70,24 @@ def healthz(request):
         },
         status=200 if healthy else 503,
     )
+
+
+# Seconds a browser or a proxy is told to wait before trying again while the database is away.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request, template_name: str = "500.html"):
+    """handler500: a 503 "try again" page when the error was the database not answering.
+
+    Django turns an exception into a response where it is raised, in a middleware too (sessions,
+    authentication), so this handler — called while that exception is being handled — is the one
+    place that sees them all. The page is rendered without a request: context processors would
+    reach for the session, the user and so the database that just failed."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        page = loader.get_template("503.html").render()
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return defaults.server_error(request, template_name)

@@ -17,4 +17,4 @@ export CRM_DATA_DIR="$BENCH_DIR"
 # Pages are measured, not static files: plain storage needs no collectstatic manifest.
 export CRM_STATICFILES_STORAGE="${CRM_STATICFILES_STORAGE:-django.contrib.staticfiles.storage.StaticFilesStorage}"
 exec .venv/bin/python -m crm.embedded --data-dir "$BENCH_DIR" -- bash -c \
-  '.venv/bin/python manage.py migrate -v0 && .venv/bin/python manage.py bench_seed && .venv/bin/python manage.py bench_routes "$@"' _ "$@"
+  '.venv/bin/python manage.py migrate -v0 && CRM_DB_STATEMENT_TIMEOUT_SECONDS=0 .venv/bin/python manage.py bench_seed && .venv/bin/python manage.py bench_routes "$@"' _ "$@"

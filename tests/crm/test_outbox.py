@@ -301,3 +301,12 @@ def test_each_requeue_of_a_row_waits_twice_as_long(db, monkeypatch):
         OutboundEmail.objects.filter(pk=queued.pk).update(retry_at=ago(seconds=1))
     assert waits == [1, 2, 4] and queued.requeued == 3
     assert published == [queued.pk] * 3
+
+
+def test_a_message_the_broker_lost_is_requeued_soon_when_its_queue_is_empty(db):
+    """A Redis restarted without its data, or a worker killed with the message reserved: the row
+    was handed over and never started. An empty queue cannot still hold it."""
+    queued = queue_mail(created_at=ago(minutes=1), published_at=ago(seconds=15))
+    kind = next(kind for kind in outbox.kinds() if kind.model is OutboundEmail)
+    assert outbox.stalled(kind, queue_is_empty=False) == []
+    assert outbox.stalled(kind, queue_is_empty=True) == [queued.pk]
