@@ -311,3 +311,41 @@ def test_the_move_view_does_not_accept_a_company_the_user_cannot_see(
     assert client.post(url, complete).status_code == 302
     deal.refresh_from_db()
     assert (deal.stage.name, deal.company) == ("Qualify", own)
+
+
+# Edges the mutation run of opportunities/pipeline.py found untested (scripts/mutation.sh pipeline)
+
+
+@pytest.mark.parametrize("leaving", [Stage.Kind.WON, Stage.Kind.LOST])
+def test_a_deal_leaving_won_or_lost_meets_every_open_stage_up_to_its_target_again(journey, rep, leaving):
+    pipeline, _stages = journey
+    stages = list(pipeline.stages.order_by("position"))
+    closed = next(stage for stage in stages if stage.kind == leaving)
+    open_stages = [stage for stage in stages if stage.kind == Stage.Kind.OPEN]
+    deal = DealFactory(pipeline=pipeline, stage=closed, owner=rep)
+    target = open_stages[-1]
+    assert gates.stages_to_enter(deal, target) == open_stages
+
+
+def test_a_probability_outside_the_fixed_list_is_kept_only_if_unchanged(journey, rep):
+    pipeline, _stages = journey
+    pipeline.probabilities = "10\n50\n90"
+    deal = DealFactory(pipeline=pipeline, owner=rep, probability=37)  # from before the list existed
+    assert gates.fixed_label_errors(pipeline, {"probability": 37}, current=deal) == {}
+    for changed in (20, 40):  # below and above the kept value, neither in the list
+        assert set(gates.fixed_label_errors(pipeline, {"probability": changed}, current=deal)) == {
+            "probability"
+        }
+    assert gates.fixed_label_errors(pipeline, {"probability": 50}, current=deal) == {}
+
+
+def test_no_volume_warning_without_a_volume_unit(journey, rep):
+    pipeline, _stages = journey
+    deal = DealFactory(
+        pipeline=pipeline,
+        owner=rep,
+        name="200GB - Movie soundfiles in different languages - preservation",
+        volume_amount=Decimal("300"),
+        volume_unit=None,
+    )
+    assert gates.volume_warning(deal) == ""
