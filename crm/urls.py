@@ -35,5 +35,6 @@ urlpatterns = [
     path("contacts/", include("crm.document_urls")),
     path("leads/", include("leads.urls")),
     path("deals/", include("opportunities.urls")),
+    path("activities/", include("activities.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,13 @@
+import datetime
 import os
 import random
 
 import factory
 import factory.random
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from activities.models import Activity, ActivityType
 from contacts.models import (
     BusinessUnit,
     Company,
@@ -194,3 +197,16 @@ def make_personas():
     north.members.add(personas.rep, personas.restricted)
     south.members.add(personas.rep_other_team)
     return personas
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """An open phone-call to-do due tomorrow; pass company/person/deal/lead to link it."""
+
+    class Meta:
+        model = Activity
+
+    subject = factory.Sequence(lambda n: f"Call {n}")
+    kind = "todo"
+    activity_type = factory.LazyFunction(lambda: ActivityType.objects.get(name="Phone call"))
+    due_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
+    owner = None

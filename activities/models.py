@@ -1,0 +1,219 @@
+"""Activities: to-dos (open, with a due time and a responsible user) and history (done).
+
+Seed 003 (MiniCRM): a customer's datasheet is its history — to-dos still to do, and past events;
+marking a to-do done moves it to history, and there should always be a next to-do: the record's
+status answers "what is the next step?". Seed 002 (Upsales): activity types (Phone call, E-mail,
+Other) and meetings with categories (First meeting, Meeting, Outlook), synced with calendars.
+
+An activity is a to-do (it has an activity type) or a meeting (it has a meeting category), is
+linked to the records it is about (a deal, a person, a company, a lead — the company is filled in
+from the deal or person), and is visible to whoever may see the most specific record it is linked
+to; an activity linked to nothing follows its owner (`ActivityQuerySet.visible_to`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm import access
+from crm.lookups import Lookup
+from crm.models import OwnedModel, OwnedQuerySet
+
+
+class ActivityType(Lookup):
+    """What a to-do is: Phone call, E-mail, Other (seed 002), editable in admin."""
+
+    class Meta(Lookup.Meta):
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+
+
+class MeetingCategory(Lookup):
+    """What a meeting is: First meeting, Meeting, Outlook (seed 002), editable in admin."""
+
+    is_first_meeting = models.BooleanField(
+        _("first meeting"),
+        default=False,
+        help_text=_("Shown on the sales board beside the deals while open."),
+    )
+
+    class Meta(Lookup.Meta):
+        verbose_name = _("meeting category")
+        verbose_name_plural = _("meeting categories")
+
+
+# The records an activity can be about, most specific first: it is visible with the first one set.
+LINKS = ("deal", "person", "lead", "company")
+
+
+class ActivityQuerySet(OwnedQuerySet):
+    def visible_to(self, user) -> ActivityQuerySet:
+        """Activities of records `user` may see; one linked to nothing, by its own owner and team."""
+        scopes = []
+        unlinked = Q()
+        for index, link in enumerate(LINKS):
+            before = Q(**{f"{other}__isnull": True for other in LINKS[:index]})
+            scope = access.visibility_scope(user, prefix=f"{link}__")
+            this = before & Q(**{f"{link}__isnull": False})
+            scopes.append(this if scope is None else this & scope)
+            unlinked &= Q(**{f"{link}__isnull": True})
+        own = access.visibility_scope(user)
+        scopes.append(unlinked if own is None else unlinked & own)
+        combined = scopes[0]
+        for scope in scopes[1:]:
+            combined |= scope
+        return self.filter(combined)
+
+    def open(self) -> ActivityQuerySet:
+        return self.filter(status=Activity.Status.OPEN)
+
+    def history(self) -> ActivityQuerySet:
+        return self.filter(status=Activity.Status.DONE)
+
+
+class Activity(OwnedModel):
+    """A to-do or a meeting; `owner` is the responsible user."""
+
+    class Kind(models.TextChoices):
+        TODO = "todo", _("to-do")
+        MEETING = "meeting", _("meeting")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to do")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TODO)
+    activity_type = models.ForeignKey(
+        ActivityType,
+        verbose_name=_("type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    meeting_category = models.ForeignKey(
+        MeetingCategory,
+        verbose_name=_("meeting category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_at = models.DateTimeField(
+        _("due"), null=True, blank=True, help_text=_("When it is to be done or starts.")
+    )
+    all_day = models.BooleanField(_("all day"), default=False)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=30)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    company = models.ForeignKey(
+        "contacts.Company", verbose_name=_("company"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    person = models.ForeignKey(
+        "contacts.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    deal = models.ForeignKey(
+        "opportunities.Deal", verbose_name=_("deal"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    attendee_people = models.ManyToManyField(
+        "contacts.Person", verbose_name=_("attending contacts"), blank=True, related_name="+"
+    )
+    attendee_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("attending colleagues"), blank=True, related_name="+"
+    )
+    # Calendars: a stable UID, and a sequence that grows when the time or place changes, so a
+    # subscribed calendar or an invitee's client updates the event instead of adding another.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    send_invites = models.BooleanField(
+        _("send to my calendar"),
+        default=False,
+        help_text=_("E-mail an invitation (.ics) to the responsible user and the attendees."),
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["owner", "status", "due_at"]),
+            models.Index(fields=["company", "status", "due_at"]),
+            models.Index(fields=["person", "status", "due_at"]),
+            models.Index(fields=["deal", "status", "due_at"]),
+            models.Index(fields=["lead", "status", "due_at"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="done", done_at__isnull=False) | ~Q(status="done"),
+                name="activity_done_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity_edit", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def ends_at(self):
+        if self.due_at is None:
+            return None
+        return self.due_at + timezone.timedelta(minutes=self.duration_minutes)
+
+    def linked_record(self):
+        """The most specific record this activity is about, or None."""
+        for link in LINKS:
+            record = getattr(self, link)
+            if record is not None:
+                return record
+        return None
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == self.Kind.MEETING and self.meeting_category_id is None:
+            errors["meeting_category"] = _("Choose what kind of meeting it is.")
+        if self.kind == self.Kind.MEETING and self.due_at is None:
+            errors["due_at"] = _("A meeting needs a date and time.")
+        if self.kind == self.Kind.TODO and self.activity_type_id is None:
+            errors["activity_type"] = _("Choose the type of to-do.")
+        if self.duration_minutes is not None and self.duration_minutes > 60 * 24 * 14:
+            errors["duration_minutes"] = _("An activity lasts at most two weeks.")
+        if errors:
+            raise ValidationError(errors)
