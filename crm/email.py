@@ -10,11 +10,38 @@ from crm import outbox
 from crm.models import OutboundEmail
 
 
-def email_queue(*, recipients: list[str], subject: str, body_text: str, body_html: str = "") -> OutboundEmail:
-    """Store a mail and have a worker deliver it once the caller's transaction commits."""
-    email = OutboundEmail.objects.create(
-        recipients=recipients, subject=subject[:255], body_text=body_text, body_html=body_html
-    )
+def email_queue(
+    *,
+    recipients: list[str],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    attachments: list[dict] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboundEmail:
+    """Store a mail and have a worker deliver it once the caller's transaction commits.
+
+    `attachments`: [{"filename", "content" (text), "mimetype"}]. `dedupe_key`: one mail per key —
+    queueing the same key again (beat firing twice, a retried task) returns the first mail."""
+    if dedupe_key is not None:
+        existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    values = {
+        "recipients": recipients,
+        "subject": subject[:255],
+        "body_text": body_text,
+        "body_html": body_html,
+        "attachments": attachments or [],
+        "dedupe_key": dedupe_key,
+    }
+    if dedupe_key is None:
+        email = OutboundEmail.objects.create(**values)
+    else:
+        # Two workers racing on one key: the database's unique index picks one.
+        email, created = OutboundEmail.objects.get_or_create(dedupe_key=dedupe_key, defaults=values)
+        if not created:
+            return email
     outbox.publish_on_commit(OutboundEmail, [email.pk])
     return email
 
@@ -31,6 +58,8 @@ def email_message(email: OutboundEmail, *, connection=None) -> EmailMultiAlterna
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
     return message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class StartPage(models.TextChoices):
     SALES_BOARD = "opportunities:board", _("Sales board")
 
 
+def avatar_path(user: User, filename: str) -> str:
+    # The stored name is ours, never the uploader's.
+    return f"avatars/{user.pk}-{uuid.uuid4().hex[:12]}"
+
+
 class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
     start_page = models.CharField(
@@ -51,6 +57,14 @@ class User(AbstractUser):
         default=StartPage.DASHBOARD,
         help_text=_("The page opened at sign-in and by the CRM logo."),
     )
+    # The profile (seed 003): a picture beside their to-dos and history, a signature for mails.
+    avatar = models.ImageField(_("profile picture"), upload_to=avatar_path, blank=True)
+    email_signature = models.TextField(_("e-mail signature"), blank=True)
+    # The private calendar feed: whoever holds the token reads the feed, so it is long, random,
+    # and can be revoked (empty) or made anew from the profile.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    reminders_enabled = models.BooleanField(_("e-mail me my to-dos each day"), default=True)
+    reminder_time = models.TimeField(_("at"), default=datetime.time(7, 30))
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -300,6 +314,11 @@ class OutboundEmail(OutboxItem):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, unique=True, default=new_message_id, editable=False)
+    # Files sent with the mail: [{"filename", "content" (text), "mimetype"}], e.g. a calendar invite.
+    attachments = models.JSONField(default=list, blank=True)
+    # One mail per occurrence (a reminder of a given day, an invite of a given version): a second
+    # attempt to queue the same key finds the first (crm.email.email_queue).
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
 
     class Meta(OutboxItem.Meta):
         indexes = [models.Index(fields=["status", "created_at"])]

@@ -132,6 +132,11 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "opportunities:board": ListRoute("opportunities.view_deal"),
     "opportunities:board_export": ListRoute("opportunities.export_deal", {"file_format": "csv"}),
     "opportunities:board_message": ListRoute("opportunities.change_deal"),
+    # activities: the timeline and the activity forms
+    # activities: my work and the calendar view
+    # activities: calendar feeds and invites
+    # activities: reminders and automation rules
+    # activities: e-mail templates and the profile
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself).
@@ -195,7 +200,12 @@ def expected_status(route: ObjectRoute, user, record) -> int:
     if route.permission and not user.has_perm(route.permission):
         return 403
     judged = getattr(record, route.parent_attr) if route.through_parent else record
-    if not access.visible_to(type(judged)._default_manager.all(), user).filter(pk=judged.pk).exists():
+    manager = type(judged)._default_manager
+    # A model with a visibility rule of its own (activities follow their record) applies it.
+    visible = (
+        manager.visible_to(user) if hasattr(manager, "visible_to") else access.visible_to(manager.all(), user)
+    )
+    if not visible.filter(pk=judged.pk).exists():
         return 404
     if route.needs == "edit" and not access.can_edit(user, judged):
         return 403

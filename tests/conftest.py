@@ -152,6 +152,17 @@ def deals_by_owner(personas):
 
 
 @pytest.fixture
+def activities_by_owner(personas, companies_by_owner):
+    """One open to-do on each company of companies_by_owner, its owner responsible for it."""
+    from tests.factories import ActivityFactory
+
+    return {
+        key: ActivityFactory(subject=f"{company.name} call", company=company, owner=company.owner)
+        for key, company in companies_by_owner.items()
+    }
+
+
+@pytest.fixture
 def quotes_and_orders(personas, deals_by_owner, media_root):
     """A quote and a sales order on each deal of deals_by_owner."""
     from decimal import Decimal

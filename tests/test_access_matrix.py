@@ -35,7 +35,13 @@ PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
 
 @pytest.fixture
 def records(
-    companies_by_owner, people_by_owner, leads_by_owner, documents_by_owner, deals_by_owner, quotes_and_orders
+    companies_by_owner,
+    people_by_owner,
+    leads_by_owner,
+    documents_by_owner,
+    deals_by_owner,
+    quotes_and_orders,
+    activities_by_owner,
 ):
     """For each kind of record an ObjectRoute names: one record per kind of owner."""
     return {
@@ -46,6 +52,7 @@ def records(
         "deal": deals_by_owner,
         "quote": quotes_and_orders["quote"],
         "order": quotes_and_orders["order"],
+        "activity": activities_by_owner,
     }
 
 

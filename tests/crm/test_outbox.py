@@ -310,3 +310,25 @@ def test_a_message_the_broker_lost_is_requeued_soon_when_its_queue_is_empty(db):
     kind = next(kind for kind in outbox.kinds() if kind.model is OutboundEmail)
     assert outbox.stalled(kind, queue_is_empty=False) == []
     assert outbox.stalled(kind, queue_is_empty=True) == [queued.pk]
+
+
+def test_one_mail_per_dedupe_key_and_attachments_go_out(db, django_capture_on_commit_callbacks):
+    invite = {
+        "filename": "invite.ics",
+        "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        "mimetype": "text/calendar",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        first = email.email_queue(
+            recipients=["a@example.com"],
+            subject="Invite",
+            body_text="x",
+            attachments=[invite],
+            dedupe_key="k1",
+        )
+        again = email.email_queue(
+            recipients=["a@example.com"], subject="Invite", body_text="x", dedupe_key="k1"
+        )
+    assert again.pk == first.pk and OutboundEmail.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].attachments == [("invite.ics", invite["content"], "text/calendar")]
