@@ -243,20 +243,32 @@ def ago(**delta) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(**delta)
 
 
+class Before(datetime.timedelta):
+    """A time as "this long before the test runs": parameters are built at collection, which
+    can be minutes before the test runs."""
+
+
+def before(**delta) -> Before:
+    return Before(**delta)
+
+
 @pytest.mark.parametrize(
     ("row", "stranded"),
     [
-        ({"created_at": ago(seconds=30)}, True),  # never reached the broker
+        ({"created_at": before(seconds=30)}, True),  # never reached the broker
         ({}, False),  # the committing request is still handing it over
-        ({"created_at": ago(minutes=5), "published_at": ago(seconds=30)}, False),  # waiting in the queue
-        ({"created_at": ago(minutes=5), "published_at": ago(minutes=3)}, True),  # the broker lost it
-        ({"status": Status.SENDING, "attempts": 1, "published_at": ago(seconds=5)}, True),  # worker died
+        (
+            {"created_at": before(minutes=5), "published_at": before(seconds=30)},
+            False,
+        ),  # waiting in the queue
+        ({"created_at": before(minutes=5), "published_at": before(minutes=3)}, True),  # the broker lost it
+        ({"status": Status.SENDING, "attempts": 1, "published_at": before(seconds=5)}, True),  # worker died
         (
             {
                 "status": Status.PENDING,
                 "attempts": 1,
-                "published_at": ago(seconds=5),
-                "retry_at": ago(seconds=1),
+                "published_at": before(seconds=5),
+                "retry_at": before(seconds=1),
             },
             True,
         ),
@@ -264,17 +276,20 @@ def ago(**delta) -> datetime.datetime:
             {
                 "status": Status.PENDING,
                 "attempts": 1,
-                "published_at": ago(seconds=5),
-                "retry_at": ago(seconds=-60),
+                "published_at": before(seconds=5),
+                "retry_at": before(seconds=-60),
             },
             False,
         ),  # a failed attempt waiting for its retry time
-        ({"status": Status.SENT, "created_at": ago(hours=1)}, False),
-        ({"status": Status.FAILED, "created_at": ago(hours=1)}, False),
+        ({"status": Status.SENT, "created_at": before(hours=1)}, False),
+        ({"status": Status.FAILED, "created_at": before(hours=1)}, False),
     ],
 )
 def test_the_requeue_job_finds_what_a_fault_stranded(db, row, stranded):
-    queued = queue_mail(**row)
+    now = timezone.now()
+    queued = queue_mail(
+        **{name: now - value if isinstance(value, Before) else value for name, value in row.items()}
+    )
     kind = next(kind for kind in outbox.kinds() if kind.model is OutboundEmail)
     assert outbox.stalled(kind) == ([queued.pk] if stranded else [])
 
