@@ -117,7 +117,7 @@ def stack_without_demo(tmp_path):
 
 def test_run_command_serves_the_demo_and_ctrl_c_stops_everything(stack):
     base_url, process, log_path = stack
-    wait_for(f"{base_url}/healthz", 120, process)
+    wait_for(f"{base_url}/healthz", 300, process)  # migrate + demo data first; slow on a busy CI machine
 
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     login_page = opener.open(f"{base_url}/accounts/login/").read().decode()
@@ -151,7 +151,7 @@ def test_a_killed_worker_is_started_again_and_the_web_stays_up(stack_without_dem
     """SIGKILL of the Celery worker's main process. Measured: a new worker runs 1.5 s later and is
     ready 8.5 s later; 0 failed health checks meanwhile; Ctrl-C still stops everything."""
     base_url, process, log_path = stack_without_demo
-    wait_for(f"{base_url}/healthz", 120, process)
+    wait_for(f"{base_url}/healthz", 300, process)  # migrate + demo data first; slow on a busy CI machine
     wait_for_log(log_path, " ready.", 1, 60)
     killed_pid = celery_worker_pid(process.pid)
     assert killed_pid is not None
