@@ -58,3 +58,55 @@ class ActivityAdmin(BigTableAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
     def delete_record(self, request, record):
         services.activity_delete(actor=request.user, activity=record)
+
+
+# Automation rules and e-mail templates: configured here by administrators (the rule's clean()
+# refuses incomplete rules and rules that would loop).
+from activities.models import AutomationRule, EmailTemplate, RuleFiring  # noqa: E402
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "trigger", "action", "is_active"]
+    list_filter = ["is_active", "trigger", "action"]
+    list_editable = ["is_active"]
+    search_fields = ["name"]
+    autocomplete_fields = ["action_user"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active"]}),
+        ("When", {"fields": ["trigger", "trigger_stage", "trigger_amount"]}),
+        ("Only if", {"fields": ["condition_pipeline", "condition_stage", "condition_min_value"]}),
+        (
+            "Then",
+            {
+                "fields": [
+                    "action", "action_user", "action_role", "action_address", "subject", "body",
+                    "todo_assignee", "todo_type", "todo_due_days", "set_field", "set_value",
+                ]
+            },
+        ),
+    ]  # fmt: skip
+
+
+@admin.register(RuleFiring)
+class RuleFiringAdmin(admin.ModelAdmin):
+    """The log of firings: read only (a firing is the record that an event was handled)."""
+
+    list_display = ["created_at", "rule", "event_key", "status", "finished_at"]
+    list_filter = ["status", "rule"]
+    search_fields = ["event_key"]
+    list_select_related = ["rule"]
+    readonly_fields = [field.name for field in RuleFiring._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "subject", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name", "subject"]

@@ -10,8 +10,25 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         # Each part of the app plugs itself in here (card panels, hooks, search), under its heading.
         # the timeline and the activity forms
+        from activities.panels import register as register_timeline
+
+        register_timeline()
         # my work and the calendar view
         # calendar feeds and invites
+        from activities import calendar, services
+
+        services.on_activity_saved(calendar.queue_invites)
         # reminders and automation rules
+        from activities import rules
+
+        rules.connect()
         # e-mail templates and the profile
+        from activities import mail_views
+        from contacts.models import Person
+        from crm import cards
+        from opportunities.models import Deal
+
+        send_template = cards.Panel("activities/mail_panel.html", mail_views.panel_context, order=60)
+        cards.register_panel(Person, send_template)
+        cards.register_panel(Deal, send_template)
         pass

@@ -217,3 +217,211 @@ class Activity(OwnedModel):
             errors["duration_minutes"] = _("An activity lasts at most two weeks.")
         if errors:
             raise ValidationError(errors)
+
+
+# Automation rules (seed 004: "automated workflow") and e-mail templates ("communication
+# templates"). The engine is activities/rules.py, the merge of templates activities/templates_mail.py.
+
+from crm.models import Role  # noqa: E402  (this part is appended below the core's models)
+
+
+class AutomationRule(models.Model):
+    """Admin-configured: when `trigger` happens and the conditions hold, do `action` once."""
+
+    class Trigger(models.TextChoices):
+        DEAL_ENTERS_STAGE = "deal_enters_stage", _("a deal enters a stage")
+        DEAL_VALUE_ABOVE = "deal_value_above", _("a deal's value rises above an amount")
+        DEAL_LOST = "deal_lost", _("a deal is lost")
+        TODO_OVERDUE = "todo_overdue", _("a to-do is overdue")
+        LEAD_CREATED = "lead_created", _("a lead is created")
+
+    class Action(models.TextChoices):
+        EMAIL_USER = "email_user", _("e-mail a user")
+        EMAIL_ROLE = "email_role", _("e-mail everyone with a role")
+        EMAIL_MANAGER = "email_manager", _("e-mail the owner's manager")
+        EMAIL_OWNER = "email_owner", _("e-mail the owner")
+        EMAIL_ADDRESS = "email_address", _("e-mail a fixed address")
+        CREATE_TODO = "create_todo", _("create a to-do")
+        SET_FIELD = "set_field", _("set a field")
+
+    class Assignee(models.TextChoices):
+        OWNER = "owner", _("the owner")
+        MANAGER = "manager", _("the owner's manager")
+        USER = "user", _("the user chosen above")
+
+    class Field(models.TextChoices):
+        # The only fields a rule may set, each through its app's service (gates included).
+        DEAL_STAGE = "deal.stage", _("deal: stage (the stage's name in the deal's pipeline)")
+        DEAL_PROBABILITY = "deal.probability", _("deal: probability (%)")
+        DEAL_STATUS_REPORT = "deal.status_report", _("deal: status report")
+        LEAD_STATUS = "lead.status", _("lead: status (new, working, qualified, disqualified)")
+        LEAD_GRADE = "lead.grade", _("lead: grade")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    trigger = models.CharField(_("when"), max_length=30, choices=Trigger.choices)
+    trigger_stage = models.ForeignKey(
+        "opportunities.Stage",
+        verbose_name=_("stage entered"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("For “a deal enters a stage”."),
+    )
+    trigger_amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For “a deal's value rises above an amount”."),
+    )
+    # Conditions: all optional, all must hold (on the deal; a to-do's through its deal).
+    condition_pipeline = models.ForeignKey(
+        "opportunities.Pipeline",
+        verbose_name=_("only in pipeline"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    condition_min_value = models.DecimalField(
+        _("only when the value is at least"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    condition_stage = models.ForeignKey(
+        "opportunities.Stage",
+        verbose_name=_("only when the deal is in stage"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    action = models.CharField(_("then"), max_length=30, choices=Action.choices)
+    action_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Who is e-mailed (“e-mail a user”) or gets the to-do (“the user chosen above”)."),
+    )
+    action_role = models.CharField(
+        _("role"), max_length=30, blank=True, choices=[(role.value, role.label) for role in Role]
+    )
+    action_address = models.EmailField(
+        _("address"), blank=True, help_text=_("E.g. stock control, to prepare production (seed 004).")
+    )
+    subject = models.CharField(
+        _("subject"),
+        max_length=200,
+        blank=True,
+        help_text=_("Of the e-mail or the to-do; merge fields such as {{ deal.name }} work here."),
+    )
+    body = models.TextField(_("text"), blank=True, help_text=_("Of the e-mail, or the to-do's notes."))
+    todo_assignee = models.CharField(
+        _("to-do for"), max_length=10, choices=Assignee.choices, default=Assignee.OWNER
+    )
+    todo_type = models.ForeignKey(
+        ActivityType,
+        verbose_name=_("to-do type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    todo_due_days = models.PositiveSmallIntegerField(_("to-do due in (days)"), default=1)
+    set_field = models.CharField(_("field"), max_length=30, blank=True, choices=Field.choices)
+    set_value = models.CharField(_("value"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("automation rule")
+        verbose_name_plural = _("automation rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from activities import rules
+
+        rules.check_rule(self)
+
+
+class RuleFiring(models.Model):
+    """One firing of a rule for one event: the unique key is what keeps an event from firing a
+    rule twice (a save retried, beat running twice, two workers)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped")
+
+    rule = models.ForeignKey(
+        AutomationRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="firings"
+    )
+    event_key = models.CharField(_("event"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    detail = models.TextField(_("what happened"), blank=True)
+    deal = models.ForeignKey(
+        "opportunities.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The rules whose actions led to this event (a rule setting a deal's stage fires the rules of
+    # that stage): a rule already in the chain does not fire again, whatever the admin configured.
+    caused_by = models.JSONField(_("caused by rules"), default=list, blank=True)
+    created_at = models.DateTimeField(_("fired"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("rule firing")
+        verbose_name_plural = _("rule firings")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "event_key"], name="rule_firing_once_per_event")
+        ]
+        indexes = [models.Index(fields=["rule", "activity"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.event_key}"
+
+
+class EmailTemplate(models.Model):
+    """A mail sent from a person or deal in two clicks (seed 004: the thank-you after a first
+    meeting); merge fields such as {{ contact.first_name }} are filled from the record."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Merge fields: {{ contact.first_name }}, {{ contact.last_name }}, {{ company.name }}, "
+            "{{ deal.name }}, {{ user.full_name }}, {{ user.signature }} … (the list is in the manual)."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("e-mail template")
+        verbose_name_plural = _("e-mail templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from activities import templates_mail
+
+        errors = {}
+        for name in ("subject", "body"):
+            try:
+                templates_mail.check_template(getattr(self, name))
+            except templates_mail.MergeError as error:
+                errors[name] = error.message
+        if errors:
+            raise ValidationError(errors)

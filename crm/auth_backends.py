@@ -1,5 +1,5 @@
-"""Authentication backend that gives the Administrator role every permission and team members
-their team's permission groups."""
+"""Authentication backend that signs users in by username or e-mail address, gives the
+Administrator role every permission and team members their team's permission groups."""
 
 from functools import cache
 
@@ -83,6 +83,28 @@ class RoleBackend(ModelBackend):
     query, not several ORM queries (the ORM spent longer building them than PostgreSQL answering
     them).
     """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """Sign in by username, or (seed 003) by e-mail address when it names exactly one user.
+
+        An address that is nobody's, or several users', fails like a wrong password, after the
+        same password hashing, so the answer tells nothing about which addresses exist. A
+        username wins over an address (a username may contain "@"). django-axes sees every
+        failure under the name typed (AxesStandaloneBackend and the user_login_failed signal)."""
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None or "@" not in username:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        if User._default_manager.filter(username=username).exists():
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        matches = list(User._default_manager.filter(email__iexact=username.strip())[:2])
+        if len(matches) != 1:
+            User().set_password(password)  # the time a real check takes (Django's ModelBackend does so)
+            return None
+        user = matches[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
 
     def get_user(self, user_id):
         try:

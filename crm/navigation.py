@@ -34,6 +34,7 @@ NAV_ITEMS = [
     NavItem(_("Opportunities"), "opportunities:deal_list", EVERY_ROLE, "opportunities"),
     NavItem(_("Sales board"), "opportunities:board", EVERY_ROLE, "board"),
     NavItem(_("Activities"), "activities:activity_list", EVERY_ROLE, "activities"),
+    NavItem(_("My work"), "activities:my_work", EVERY_ROLE, "activities"),
     NavItem(_("Marketing"), "marketing:campaign_list", MANAGERS, "marketing"),
     NavItem(_("Support"), "support:ticket_list", frozenset({*MANAGERS, Role.NORMAL_USER}), "support"),
     # Reports follow their permission: Managers hold it by default, Normal users when granted.

@@ -298,6 +298,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sessions-clear-expired": {"task": "crm.tasks.sessions_clear_expired", "schedule": 60.0 * 60 * 24},
     "documents-sweep-orphans": {"task": "crm.tasks.documents_sweep_orphans", "schedule": 60.0 * 60},
+    # Each user's daily digest of due and overdue to-dos, soon after their reminder time.
+    "activities-send-reminders": {"task": "activities.tasks.reminders_send", "schedule": 60.0 * 5},
+    # Automation rules on to-dos that fell overdue (each to-do fires a rule once).
+    "activities-rules-overdue": {"task": "activities.rules.rules_check_overdue", "schedule": 60.0 * 5},
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

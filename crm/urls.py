@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm import views
+from crm import profile, views
 
 account_patterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -28,6 +28,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/settings/", views.my_settings, name="my_settings"),
+    path("accounts/profile/", include(profile)),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(account_patterns)),
     path("contacts/", include("contacts.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +57,24 @@ def _known(values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value not in (None, "")}
 
 
+# What else reacts to a new lead (automation rules in activities, which this app must not import):
+# called inside the creating transaction.
+_created_lead_handlers: list[Callable[..., object]] = []
+
+
+def on_lead_created(handler: Callable[..., object]) -> Callable[..., object]:
+    """Call ``handler(actor=, lead=)`` after every lead created through `lead_create`."""
+    if handler not in _created_lead_handlers:
+        _created_lead_handlers.append(handler)
+    return handler
+
+
+@transaction.atomic
 def lead_create(*, actor, values: dict[str, Any]) -> Lead:
-    return record_create(actor=actor, instance=Lead(**_lead_values(values)))
+    lead = record_create(actor=actor, instance=Lead(**_lead_values(values)))
+    for handler in _created_lead_handlers:
+        handler(actor=actor, lead=lead)
+    return lead
 
 
 def lead_update(*, actor, lead: Lead, changes: dict[str, Any], expected_version: int) -> Lead:

@@ -88,6 +88,7 @@ def deal_create(
     deal = record_create(actor=actor, instance=deal, many_to_many={"colleagues": colleagues})
     _confirm(actor=actor, deal=deal, criteria=confirmed)
     _order_if_won(actor=actor, deal=deal)
+    _deal_saved(actor=actor, deal=deal, old_stage=None, old_value=None)
     return deal
 
 
@@ -104,13 +105,16 @@ def deal_update(*, actor, deal: Deal, changes: dict[str, Any], expected_version:
         return [item for item in items if item.kind != "criterion"]
 
     lacked_before = {(item.key, item.message) for item in gaps()}
+    old_stage, old_value = current.stage, current.value
     for name, value in changes.items():
         if name != "colleagues":
             setattr(current, name, value)
     missing = [item for item in gaps() if (item.key, item.message) not in lacked_before]
     if missing:
         raise gates.StageGateError(missing)
-    return record_update(actor=actor, instance=deal, changes=changes, expected_version=expected_version)
+    updated = record_update(actor=actor, instance=deal, changes=changes, expected_version=expected_version)
+    _deal_saved(actor=actor, deal=updated, old_stage=old_stage, old_value=old_value)
+    return updated
 
 
 def _confirmed_ids(deal: Deal) -> set[int]:
@@ -151,6 +155,7 @@ def deal_move_stage(
     current = _current(deal, expected_version)
     _check_same_pipeline(current.pipeline, stage)
     _check_fixed_labels(current.pipeline, changes, current=current)
+    old_value = current.value
     for name, value in changes.items():
         if name != "colleagues":
             setattr(current, name, value)
@@ -170,6 +175,7 @@ def deal_move_stage(
         actor=actor, verb="move stage", instance=moved, changes={"from": from_stage.name, "to": stage.name}
     )
     _order_if_won(actor=actor, deal=moved)
+    _deal_saved(actor=actor, deal=moved, old_stage=from_stage, old_value=old_value)
     return moved
 
 
@@ -218,6 +224,7 @@ def deal_change_pipeline(
         },
     )
     _order_if_won(actor=actor, deal=moved)
+    _deal_saved(actor=actor, deal=moved, old_stage=from_stage, old_value=current.value)
     return moved
 
 
@@ -237,6 +244,24 @@ def _order_if_won(*, actor, deal: Deal) -> None:
     if deal.stage.kind == Stage.Kind.WON:
         for handler in _won_deal_handlers:
             handler(actor=actor, deal=deal)
+
+
+# What else reacts to a deal's writes (automation rules in activities, which this app must not
+# import): called inside the write's transaction, so what a handler queues commits with the deal.
+_saved_deal_handlers: list[Callable[..., object]] = []
+
+
+def on_deal_saved(handler: Callable[..., object]) -> Callable[..., object]:
+    """Call ``handler(actor=, deal=, old_stage=, old_value=)`` after every service write of a deal
+    (``old_stage`` None: the deal was created)."""
+    if handler not in _saved_deal_handlers:
+        _saved_deal_handlers.append(handler)
+    return handler
+
+
+def _deal_saved(*, actor, deal: Deal, old_stage: Stage | None, old_value) -> None:
+    for handler in _saved_deal_handlers:
+        handler(actor=actor, deal=deal, old_stage=old_stage, old_value=old_value)
 
 
 def deal_delete(*, actor, deal: Deal) -> None:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import access, custom_fields, exports, linked
+from crm import access, cards, custom_fields, exports, linked
 from crm.documents import documents_panel
 from crm.exceptions import StaleRecordError
 from crm.exports import export_response
@@ -72,6 +72,8 @@ def deal_detail(request, pk: int):
         if can_edit
         else [],
         "history": history_entries(deal, user=request.user),
+        # The panels other apps register on a deal's card (activities: the timeline).
+        "panels": cards.panels_for(deal, request.user),
         "documents": documents_panel(deal),
         "deal_contacts": linked.annotate_visible(
             deal.deal_contacts.select_related("person", "role"), request.user, "person"

@@ -133,14 +133,40 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "opportunities:board_export": ListRoute("opportunities.export_deal", {"file_format": "csv"}),
     "opportunities:board_message": ListRoute("opportunities.change_deal"),
     # activities: the timeline and the activity forms
+    "activities:activity_create": ListRoute("activities.add_activity"),
+    "activities:activity_edit": ObjectRoute("activity", "edit", "activities.change_activity"),
+    "activities:activity_complete": ObjectRoute(
+        "activity", "edit", "activities.change_activity", method="POST"
+    ),
+    "activities:activity_cancel": ObjectRoute(
+        "activity", "edit", "activities.change_activity", method="POST"
+    ),
+    "activities:activity_delete": ObjectRoute("activity", "edit", "activities.delete_activity"),
+    "activities:timeline_panel": ObjectRoute("company", "view", extra_kwargs={"model_name": "company"}),
+    "activities:activity_deal_autocomplete": SIGNED_IN,
+    "activities:activity_lead_autocomplete": SIGNED_IN,
     # activities: my work and the calendar view
+    "activities:my_work": SIGNED_IN,
+    "activities:calendar_view": SIGNED_IN,
     # activities: calendar feeds and invites
+    "activities:calendar_feed": PUBLIC,  # the secret token is the key (TOKEN_ROUTES)
+    "activities:activity_ics_download": ObjectRoute("activity", "view"),
+    "profile": SIGNED_IN,
+    "profile_calendar_renew": SIGNED_IN_POST,
+    "profile_calendar_revoke": SIGNED_IN_POST,
+    "profile_avatar": ListRoute(kwargs={"user_pk": 0}),  # 0: nobody, the placeholder picture
     # activities: reminders and automation rules
     # activities: e-mail templates and the profile
+    "activities:mail_person": ObjectRoute("person", "view", "activities.add_activity"),
+    "activities:mail_deal": ObjectRoute("deal", "view", "activities.add_activity"),
 }
 
-# Routes that take a parameter but are not records (tokens checked by the view itself).
-TOKEN_ROUTES = {"password_reset_confirm"}
+# Routes that take a parameter but are not records (tokens checked by the view itself): the
+# arguments of a made-up token, and what the route answers to it.
+TOKEN_ROUTES = {
+    "password_reset_confirm": ({"uidb64": "MQ", "token": "not-a-token"}, 200),  # "invalid link" page
+    "activities:calendar_feed": ({"token": "not-a-token-" + "x" * 32}, 404),  # leaks nothing
+}
 
 
 def is_export_or_report(permission: str | None) -> bool:
@@ -256,7 +282,7 @@ def get_route_urls(
         if classification == SIGNED_IN_POST:
             continue
         if name in TOKEN_ROUTES:
-            url = reverse(name, kwargs={"uidb64": "MQ", "token": "not-a-token"})
+            url = reverse(name, kwargs=TOKEN_ROUTES[name][0])
         elif isinstance(classification, ObjectRoute):
             if classification.method != "GET":
                 continue
@@ -323,6 +349,9 @@ CONTENT_ROUTES: dict[str, ListedRecords] = {
     # The board shows one pipeline (by default the first, which need not be the data set's).
     "opportunities:board": ListedRecords("deal", "links", "pipeline={pipeline}&period=any&won=on"),
     "opportunities:board_export": ListedRecords("deal", "names", "pipeline={pipeline}&period=any&won=on"),
+    # activities: the timeline and the activity forms (the link pickers)
+    "activities:activity_deal_autocomplete": ListedRecords("deal", "options"),
+    "activities:activity_lead_autocomplete": ListedRecords("lead", "options"),
 }
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {
@@ -343,6 +372,8 @@ class ContentRecords:
     orders: dict[str, object]
     documents: dict[str, object]
     pipeline: int  # of every deal
+    # activities: one on each owner's deal (they follow their deal's visibility, not an owner's)
+    activities: dict[str, object] = field(default_factory=dict)
 
     def tokens(self, kind: str, record) -> list[str]:
         if kind in ("person", "lead"):
@@ -531,7 +562,37 @@ def build_content_records(personas, media_root) -> ContentRecords:
         orders=orders,
         documents=documents,
         pipeline=next(iter(deals.values())).pipeline_id,
+        activities=content_activities(personas, deals),
     )
+
+
+def content_activities(personas, deals: dict) -> dict:
+    """An open to-do on each owner's deal (so on the timeline of its company, another owner's),
+    its responsible user the deal's owner; one done, to show in history too."""
+    from django.utils import timezone
+
+    from activities import services
+    from activities.models import ActivityType
+
+    activity_type = ActivityType.objects.get(name="Phone call")
+    activities = {}
+    for key, deal in deals.items():
+        activities[key] = services.activity_create(
+            actor=personas.admin,
+            values={
+                "subject": f"Activity-{key}-todo",
+                "due_at": timezone.now() + timezone.timedelta(days=1),
+                "deal": deal,
+                "owner": deal.owner,
+                "activity_type": activity_type,
+            },
+        )
+        services.activity_create(
+            actor=personas.admin,
+            values={"subject": f"Activity-{key}-done", "deal": deal, "owner": deal.owner,
+                    "activity_type": activity_type, "status": "done", "outcome": "Done"},
+        )  # fmt: skip
+    return activities
 
 
 def response_text(response) -> str:
@@ -631,6 +692,7 @@ def content_check_urls(user, records: ContentRecords) -> list[tuple[str, str]]:
         "quote": records.quotes,
         "order": records.orders,
         "document": records.documents,
+        "activity": records.activities,
     }
     urls = []
     for name, pattern, _takes_parameters in iter_routes():

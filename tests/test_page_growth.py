@@ -22,11 +22,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.models import Activity
 from crm.documents import document_attach
 from opportunities.models import Pipeline
 from opportunities.sales import services as sales
 from tests.access_matrix import ROUTES, ListRoute, get_route_urls
-from tests.factories import CompanyFactory, DealFactory, LeadFactory, PersonFactory
+from tests.factories import ActivityFactory, CompanyFactory, DealFactory, LeadFactory, PersonFactory
 
 SMALL = 110  # above every page size and cap: lists 50, board columns 50, admin lists 100
 GROWTH = 3
@@ -40,6 +41,10 @@ QUERY_VARIANTS = {
     "contacts:person_list": [f"q={TERM}"],
     "leads:lead_list": [f"q={TERM}"],
     "opportunities:deal_list": [f"q={TERM}"],
+    "activities:activity_deal_autocomplete": [f"q={TERM}"],
+    "activities:activity_lead_autocomplete": [f"q={TERM}"],
+    "activities:timeline_panel": ["history=40"],
+    "activities:activity_create": ["kind=meeting"],
 }
 
 
@@ -104,6 +109,7 @@ def world(personas, media_root):
     type(won_deal).objects.filter(pk=won_deal.pk).update(stage=pipeline.stages.get(kind="won"))
     won_deal.refresh_from_db()
     order = sales.sales_order_for_won_deal(actor=personas.admin, deal=won_deal)
+    activity = ActivityFactory(subject="Hub call", company=company, owner=rep)
     return {
         "personas": personas,
         "records": {
@@ -114,6 +120,7 @@ def world(personas, media_root):
             "deal": deal,
             "quote": quote,
             "order": order,
+            "activity": activity,
         },
         "grown": 0,
     }
@@ -128,6 +135,7 @@ def grow(world, count: int) -> None:
     close = timezone.localdate() + datetime.timedelta(days=3)
     stage = hub["deal"].pipeline.stages.order_by("position").first()
     start = world["grown"]
+    activities = []
     for number in range(start, start + count):
         owner = owners[number % len(owners)]
         company = CompanyFactory(
@@ -154,6 +162,8 @@ def grow(world, count: int) -> None:
                     f"growth-{number}.txt", b"growth", content_type="text/plain"
                 ),
             )
+        activities.extend(grow_activities(hub, owner, number))
+    Activity.objects.bulk_create(activities)
     AccessLog.objects.bulk_create(
         AccessLog(username=f"grower{number}", ip_address="192.0.2.1", user_agent="test", path_info="/")
         for number in range(start, start + count)
@@ -164,6 +174,44 @@ def grow(world, count: int) -> None:
             record.description = f"Change {start + number}"
             record.save()
     world["grown"] = start + count
+
+
+def grow_activities(hub, owner, number: int) -> list:
+    """Activities on the hub records (unsaved, for one bulk_create): per record an overdue, a
+    today's and an upcoming to-do, a done and a cancelled one, and an open first meeting, so that
+    at the small size already every section, timeline and lane holds more than it shows."""
+    from activities.models import Activity, ActivityType, MeetingCategory
+
+    now = timezone.now()
+    today_later = now + (timezone.localtime(now).replace(hour=23, minute=59) - timezone.localtime(now)) / 2
+    phone_call = ActivityType.objects.get(name="Phone call")
+    first_meeting = MeetingCategory.objects.get(name="First meeting")
+    activities = []
+    for link in ("company", "deal", "person"):
+        links = {"company": hub["company"], link: hub[link]}
+        todo = {"kind": "todo", "activity_type": phone_call, "owner": owner, **links}
+        for when in (
+            now - datetime.timedelta(days=1 + number % 5),
+            today_later,
+            now + datetime.timedelta(days=1 + number % 5),
+        ):
+            activities.append(Activity(subject=f"Grow call {number}", due_at=when, **todo))
+        activities.append(
+            Activity(
+                subject=f"Grow visit {number}", status="done", outcome="Done", due_at=now,
+                done_at=now - datetime.timedelta(days=number % 30), **todo,
+            )
+        )  # fmt: skip
+        activities.append(
+            Activity(subject=f"Grow cancelled {number}", status="cancelled", due_at=now, **todo)
+        )
+        activities.append(
+            Activity(
+                subject=f"Grow first meeting {number}", kind="meeting", meeting_category=first_meeting,
+                due_at=now + datetime.timedelta(days=2), owner=owner, **links,
+            )
+        )  # fmt: skip
+    return activities
 
 
 def admin_urls(records) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Company
-from crm import access, exports, linked
+from crm import access, exports, linked, listings
 from crm.exports import Column as ExportColumn
 from crm.models import Team, User
 from opportunities.models import Deal, Pipeline, Stage, weighted_value_expression
@@ -348,6 +348,8 @@ def board_build(*, user, query: BoardQuery) -> Board:
     cards = _cards(linked.annotate_visible(deals, user, "company")) if stages else []
     _add_urls(cards)
     _mark_movable(user, cards)
+    # What other apps show on a card (activities: the deal's next step), one query per badge.
+    listings.attach_badges(Deal, cards, user)
     figures = _figures(deals) if stages else {}
     columns = [BoardColumn(stage=stage, figures=figures.get(stage.pk, [])) for stage in stages]
     by_stage = {column.stage.pk: column for column in columns}

@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm import access
+from crm import access, listings
 from crm.exports import export_response
 from opportunities.board import messaging
 from opportunities.board import selectors as board
@@ -34,6 +34,10 @@ def _context(request, filters: BoardFilterForm, **extra) -> dict:
     return {
         "filters": filters,
         "board": board.board_build(user=request.user, query=filters.board_query()) if valid else None,
+        # What other apps show beside the stages (activities: the open first meetings).
+        "lanes": listings.lanes_for("opportunities:board", request.user, query=filters.board_query())
+        if valid
+        else [],
         "board_url": _board_url(request),
         "query_string": request.GET.urlencode(),
         **extra,

@@ -138,8 +138,8 @@ def test_filtering_by_user_costs_no_extra_query(
     )
     client.get(url)
     # As test_board's pinned count: session, user, permissions, pipelines, owners, teams, stages,
-    # cards, figures, unprocessed companies and their capped count.
-    with django_assert_num_queries(11):
+    # cards, figures, unprocessed companies and their capped count, next steps, first meetings.
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.context["board"].count == 20
 

@@ -54,6 +54,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from activities.models import Activity
 from contacts.models import Company, Person
 from crm import bench, exports
 from crm.models import Document, User
@@ -141,6 +142,10 @@ def card_records(rep: User) -> dict[str, models.Model | None]:
         "quote": Quote.objects.filter(deal=deal).order_by("-version").first()
         or Quote.objects.filter(deal__owner=rep).order_by("-version", "pk").first(),
         "order": SalesOrder.objects.filter(deal__owner=rep).order_by("pk").first(),
+        # An open to-do of the rep's, the latest due: the walk opens its form, .ics and timeline.
+        "activity": Activity.objects.filter(owner=rep, status=Activity.Status.OPEN)
+        .order_by("-due_at", "pk")
+        .first(),
     }
 
 

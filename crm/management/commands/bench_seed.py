@@ -13,7 +13,9 @@ What it seeds, by default:
   buying-influence contacts and checklist ticks, 20,000 leads, a quarter of them converted
   (``leads.management.bench_leads``), a creation row in the change history of every company,
   person, deal and lead, and monthly sales targets: generated from fixed random seeds and
-  loaded with COPY (``crm.bench_load``), rows/s printed per table;
+  loaded with COPY (``crm.bench_load``), rows/s printed per table; and 200,000 activities (twice
+  the companies, ``--activities``) over the 50 reps, on their companies and deals
+  (``activities.bench_activities``);
 - then, for each rep, through the services as the rep would have made them, the records the
   walk opens as cards: a company of theirs with three people, two documents, an open deal (three
   lines, three contacts, a document and two quote versions with their PDFs), a won deal with its
@@ -35,6 +37,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
 
+from activities.bench_activities import activity_rows
+from activities.models import Activity
 from contacts import services as contact_services
 from contacts.management.bench_data import (
     Generator,
@@ -100,8 +104,14 @@ class Command(BaseCommand):
             "quotes and an order with their PDFs, history (50)",
         )
         parser.add_argument("--quotes", type=int, default=2, help="quote versions on each card deal (2)")
+        parser.add_argument(
+            "--activities",
+            type=int,
+            default=None,
+            help="to-dos and meetings over the 50 reps (twice the companies: 200,000)",
+        )
 
-    def handle(self, *args, companies, people, deals, leads, card_reps, quotes, **options):
+    def handle(self, *args, companies, people, deals, leads, card_reps, quotes, activities, **options):
         marker = seeded_marker()
         if marker is not None:
             rows = marker.changes.get("rows", {})
@@ -123,7 +133,13 @@ class Command(BaseCommand):
         self.stdout.write("Users: 50 sales reps (bench-rep-01…50) in 5 teams, bench-manager, bench-admin.")
         data = self.generate(
             users=users,
-            counts={"companies": companies, "people": people, "deals": deals, "leads": leads},
+            counts={
+                "companies": companies,
+                "people": people,
+                "deals": deals,
+                "leads": leads,
+                "activities": companies * 2 if activities is None else activities,
+            },
             card_reps=card_reps,
         )
         generated = time.perf_counter() - started
@@ -152,6 +168,7 @@ class Command(BaseCommand):
             "people": Person.objects.count(),
             "deals": Deal.objects.count(),
             "leads": Lead.objects.count(),
+            "activities": Activity.objects.count(),
         }
         audit_record(
             actor=users["admin"],
@@ -246,6 +263,9 @@ class Command(BaseCommand):
                 "deal contacts": deal_contacts,
                 "checklist ticks": ticks,
                 "leads": leads,
+                "activities": activity_rows(
+                    count=counts["activities"], reps=reps, companies=companies, deals=deals
+                ),
             },
             "categories": category_pairs(contacts, companies),
             "targets": self.sales_targets(reps, users["teams"], deal_maker.random),
@@ -345,6 +365,7 @@ class Command(BaseCommand):
         report.copy("deal contacts", DealContact, rows["deal contacts"])
         report.copy("checklist ticks", CriterionConfirmation, rows["checklist ticks"])
         report.copy("leads", Lead, rows["leads"], with_pk=True)
+        report.copy("activities", Activity, rows["activities"])
         for name, model in (("companies", Company), ("people", Person), ("deals", Deal), ("leads", Lead)):
             history: type[models.Model] = model.history.model
             report.copy(f"history of {name}", history, _creations(rows[name]))

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from activities.demo import demo_activities_ensure
 from contacts.demo import demo_companies_ensure, demo_people_count
 from crm.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
 from leads.demo import demo_leads_ensure
@@ -14,10 +15,11 @@ class Command(BaseCommand):
         companies = demo_companies_ensure(users=users)
         leads = demo_leads_ensure(users=users)
         deals = demo_deals_ensure(users=users)
+        activities = demo_activities_ensure(users=users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {companies} companies, {demo_people_count()} people, "
-                f"{leads} leads, {deals} deals."
+                f"{leads} leads, {deals} deals, {activities} activities."
             )
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

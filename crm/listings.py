@@ -1,0 +1,69 @@
+"""What apps add to another app's lists and board, registered from their AppConfig.ready(): the
+page renders what it is given and names no app above it (as crm.cards does for cards).
+
+- A badge: a small fragment per row of a list or card of the board (activities: a record's next
+  step). Its `values` callable answers for every row of the page at once (one query), so a page
+  of fifty rows costs what a page of one does.
+- A lane: a column beside the board's stages (activities: the open first meetings, seed 002).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+def _always(user) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Badge:
+    template: str  # included per row with {"record": row, "value": values(...)[row.pk]}
+    values: Callable[[Any, list], dict]  # (user, rows) -> {row pk: value}; rows absent get None
+    order: int = 50
+    visible: Callable[[Any], bool] = _always
+
+
+@dataclass(frozen=True)
+class Lane:
+    template: str  # included beside the board's columns with {"lane": context(...)}
+    context: Callable[..., dict]  # (user, **what the page passes, e.g. query=BoardQuery)
+    order: int = 50
+    visible: Callable[[Any], bool] = _always
+
+
+_badges: dict[type[models.Model], list[Badge]] = defaultdict(list)
+_lanes: dict[str, list[Lane]] = defaultdict(list)
+
+
+def register_badge(model: type[models.Model], badge: Badge) -> None:
+    if badge not in _badges[model]:
+        _badges[model].append(badge)
+
+
+def register_lane(page: str, lane: Lane) -> None:
+    """Add `lane` to the page named `page` (its URL name, e.g. "opportunities:board")."""
+    if lane not in _lanes[page]:
+        _lanes[page].append(lane)
+
+
+def attach_badges(model: type[models.Model], rows: list, user) -> list:
+    """Set `row.badges` to [(template, value), …] on each row; one `values` call per badge."""
+    badges = sorted((b for b in _badges.get(model, ()) if b.visible(user)), key=lambda b: b.order)
+    values = [badge.values(user, rows) if rows else {} for badge in badges]
+    for row in rows:
+        row.badges = [
+            (badge.template, found.get(row.pk)) for badge, found in zip(badges, values, strict=True)
+        ]
+    return rows
+
+
+def lanes_for(page: str, user, **params) -> list[tuple[str, dict]]:
+    """(template, context) of each lane of `page` that `user` gets, in order."""
+    lanes = sorted((lane for lane in _lanes.get(page, ()) if lane.visible(user)), key=lambda lane: lane.order)
+    return [(lane.template, lane.context(user, **params)) for lane in lanes]

@@ -1,0 +1,67 @@
+"""{% deal_rows deals %}: the rows of the deals list, written in Python.
+
+Through the template engine the fifty rows of a page cost ~15 ms of CPU (a variable lookup,
+filter or include per cell, ~500 a page): the largest part of the request. This writes the same
+HTML, byte for byte, as the template loop it replaced (tests/opportunities/test_list_rows.py
+renders both), with every value escaped as `{{ }}` escapes it. The company's name is shown only
+when `company_visible` (crm.linked.annotate_visible) says the viewer may see it.
+"""
+
+import html
+
+from django import template
+from django.db.models import Model
+from django.template.base import render_value_in_context
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from crm.linked import HIDDEN_RECORD
+from crm.money import format_money
+
+register = template.Library()
+
+BADGE_BY_KIND = {"won": "success", "lost": "secondary"}
+
+
+def text(value, context) -> str:
+    """`{{ value }}`: a plain string escaped, a record's str() escaped unless it is safe (as
+    render_value_in_context does with either, without its localisation checks), anything else
+    through render_value_in_context."""
+    if type(value) is str:
+        return html.escape(value)
+    if isinstance(value, Model):
+        return conditional_escape(str(value))
+    return render_value_in_context(value, context)
+
+
+@register.simple_tag(takes_context=True)
+def deal_rows(context, deals) -> SafeString:
+    unassigned = html.escape(gettext("Unassigned"))
+    hidden = (
+        '<span class="text-body-secondary fst-italic" data-testid="hidden-record">'
+        f"{html.escape(str(HIDDEN_RECORD))}</span>"
+    )
+    rows = []
+    for deal in deals:
+        company, stage, owner = deal.company, deal.stage, deal.owner
+        if company is None:
+            company_cell = ""
+        elif deal.company_visible:
+            company_cell = text(company, context)
+        else:
+            company_cell = hidden
+        close_date = "" if deal.expected_close_date is None else deal.expected_close_date.isoformat()
+        rows.append(
+            f'\n      <tr>\n        <td><a href="{html.escape(deal.get_absolute_url())}">'
+            f"{text(deal.name, context)}</a></td>\n"
+            f"        <td>{company_cell}</td>\n"
+            f'        <td><span class="badge text-bg-{BADGE_BY_KIND.get(stage.kind, "primary")}">'
+            f"{text(stage.name, context)}</span> "
+            f'<span class="small text-body-secondary">{text(deal.pipeline, context)}</span></td>\n'
+            f'        <td class="text-end">{html.escape(format_money(deal.value, deal.currency))}</td>\n'
+            f'        <td class="d-none d-md-table-cell">{close_date}</td>\n'
+            f"        <td>{unassigned if owner is None else text(owner, context)}</td>\n"
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
