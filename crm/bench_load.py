@@ -128,6 +128,8 @@ def vacuum_analyse(models_to_analyse: Iterable[type[models.Model]] | None = None
     verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     tables = [model._meta.db_table for model in models_to_analyse or []]
     with connection.cursor() as cursor:
+        # Maintenance may wait on autovacuum or a busy disk: the 30 s limit of requests is not for it.
+        cursor.execute("SET statement_timeout = 0")
         if tables:
             for table in tables:
                 cursor.execute(f"{verb} {connection.ops.quote_name(table)}")
@@ -140,4 +142,5 @@ def vacuum_analyse(models_to_analyse: Iterable[type[models.Model]] | None = None
                 verb += " (no CHECKPOINT: not a superuser)"
             else:
                 verb += " + CHECKPOINT"
+        cursor.execute("RESET statement_timeout")
     return verb

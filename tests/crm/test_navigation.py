@@ -9,10 +9,10 @@ from crm.navigation import NAV_ITEMS, navigation_for
 @pytest.mark.parametrize(
     ("persona", "labels"),
     [
-        ("admin", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "Admin"]),
-        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board"]),
-        ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board"]),
-        ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board"]),
+        ("admin", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work", "Admin"]),
+        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
+        ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
+        ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
     ],
 )
 def test_each_role_sees_the_sections_it_may_use(personas, persona, labels):

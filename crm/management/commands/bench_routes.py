@@ -170,6 +170,16 @@ def search_terms(records: dict[str, models.Model | None]) -> dict[str, str]:
     return terms
 
 
+CALENDAR_FEED = "activities:calendar_feed"
+
+
+def calendar_token(user) -> str:
+    """The user's private calendar link token, made if they have none."""
+    from crm import profile
+
+    return user.calendar_token or profile.calendar_token_renew(actor=user, user=user)
+
+
 def placeholder_kwargs(route: str) -> dict[str, object]:
     """Values for a token route's parameters (a reset link that is not valid answers 200)."""
     values = {"int": 1, "uuid": uuid.UUID(int=0)}
@@ -270,6 +280,9 @@ class Command(BaseCommand):
                     url = reverse(name, kwargs=classification.kwargs)
                 else:
                     kwargs = placeholder_kwargs(route) if name in TOKEN_ROUTES else {}
+                    if name == CALENDAR_FEED:
+                        # The feed is timed for real: the Sales rep's own link, with their events.
+                        kwargs = {"token": calendar_token(users[SALES_REP])}
                     url = reverse(name, kwargs=kwargs)
                     if classification == PUBLIC:
                         personas = [ANONYMOUS]
