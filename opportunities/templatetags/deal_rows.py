@@ -10,29 +10,16 @@ when `company_visible` (crm.linked.annotate_visible) says the viewer may see it.
 import html
 
 from django import template
-from django.db.models import Model
-from django.template.base import render_value_in_context
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from crm.cells import text
 from crm.linked import HIDDEN_RECORD
 from crm.money import format_money
 
 register = template.Library()
 
 BADGE_BY_KIND = {"won": "success", "lost": "secondary"}
-
-
-def text(value, context) -> str:
-    """`{{ value }}`: a plain string escaped, a record's str() escaped unless it is safe (as
-    render_value_in_context does with either, without its localisation checks), anything else
-    through render_value_in_context."""
-    if type(value) is str:
-        return html.escape(value)
-    if isinstance(value, Model):
-        return conditional_escape(str(value))
-    return render_value_in_context(value, context)
 
 
 @register.simple_tag(takes_context=True)
