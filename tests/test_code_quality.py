@@ -69,3 +69,40 @@ def test_the_import_contracts_catch_an_arrow_the_wrong_way(tmp_path, path, plant
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"import {forbidden}" in result.stdout.replace("\n", " ")
+
+
+def transactional_tests_without_restore(text: str) -> list[str]:
+    """The django_db(transaction=True) marks of a test module that do not restore the data the
+    migrations seeded (serialized_rollback=True)."""
+    import re
+
+    return [
+        mark
+        for mark in re.findall(r"django_db\([^)]*transaction=True[^)]*\)", text)
+        if "serialized_rollback=True" not in mark
+    ]
+
+
+def test_every_transactional_test_restores_the_seeded_data():
+    """A transactional test empties the database when it ends; without serialized_rollback the
+    rows the migrations seeded (pipelines, lookups, content types) are gone for the tests after
+    it, or come back with new ids that the next restoring test collides with."""
+    offenders = {
+        str(path.relative_to(PROJECT_DIR)): marks
+        for path in (PROJECT_DIR / "tests").rglob("test_*.py")
+        if path.name != "test_code_quality.py"  # its own examples below
+        and (marks := transactional_tests_without_restore(path.read_text()))
+    }
+    assert offenders == {}
+
+
+def test_the_check_of_transactional_tests_finds_one_without_restore():
+    assert transactional_tests_without_restore(
+        "@pytest.mark.django_db(transaction=True)\ndef test(): ..."
+    ) == ["django_db(transaction=True)"]
+    assert (
+        transactional_tests_without_restore(
+            "@pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+        )
+        == []
+    )

@@ -74,7 +74,7 @@ def test_a_retried_task_whose_first_run_queued_the_mail_queues_none(rep_with_tod
     assert digests().count() == 1 and again == digests().get()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the seeded rows come back
 def test_two_beat_runs_at_the_same_moment_queue_one_mail(personas):
     """Two threads, each with its own PostgreSQL connection, pass the skip-list check together;
     the unique dedupe key lets one mail through (measured: 1 mail of 2 attempts)."""
