@@ -91,9 +91,10 @@ def _servers_stopped(data_dir, timeout: float = 20) -> bool:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP])
 def test_the_wrapper_stops_its_servers_when_it_is_terminated(tmp_path, stop_signal):
-    command, environment = _wrapper(
-        tmp_path, sys.executable, "-c", "import time; print('up', flush=True); time.sleep(120)"
-    )
+    # The child dies of the signal the wrapper passes on, even when the suite runs under nohup
+    # (which makes SIGHUP ignored for every process it starts).
+    child = "import signal, time; signal.signal(signal.SIGHUP, signal.SIG_DFL); print('up', flush=True); time.sleep(120)"
+    command, environment = _wrapper(tmp_path, sys.executable, "-c", child)
     wrapper = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, text=True)
     try:
         assert wrapper.stdout.readline().strip() == "up"
