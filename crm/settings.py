@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "marketing",
     "support",
     "gdpr",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +303,8 @@ CELERY_BEAT_SCHEDULE = {
     "activities-send-reminders": {"task": "activities.tasks.reminders_send", "schedule": 60.0 * 5},
     # Automation rules on to-dos that fell overdue (each to-do fires a rule once).
     "activities-rules-overdue": {"task": "activities.rules.rules_check_overdue", "schedule": 60.0 * 5},
+    # imports
+    # gdpr
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

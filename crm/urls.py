@@ -37,5 +37,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("deals/", include("opportunities.urls")),
     path("activities/", include("activities.urls")),
+    path("imports/", include("imports.urls")),
+    path("gdpr/", include("gdpr.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -159,6 +159,8 @@ ROUTES: dict[str, str | ObjectRoute] = {
     # activities: e-mail templates and the profile
     "activities:mail_person": ObjectRoute("person", "view", "activities.add_activity"),
     "activities:mail_deal": ObjectRoute("deal", "view", "activities.add_activity"),
+    # imports
+    # gdpr
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
