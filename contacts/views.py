@@ -9,7 +9,7 @@ from contacts import exports, matching, selectors, services
 from contacts.filters import CompanyFilter, PersonFilter
 from contacts.forms import CompanyForm, MergeForm, PersonForm
 from contacts.models import Company, Person
-from crm import access, cards, custom_fields, linked
+from crm import access, cards, custom_fields, linked, listings
 from crm.documents import documents_panel
 from crm.exports import export_response
 from crm.history import history_entries
@@ -37,13 +37,16 @@ def company_list(request):
     company_filter = CompanyFilter(
         request.GET, queryset=selectors.company_list(user=request.user), user=request.user
     )
+    page = _page(request, selectors.company_rows(company_filter.qs))
     return render(
         request,
         "contacts/company_list.html",
         {
             "filter": company_filter,
-            "page": _page(request, selectors.company_rows(company_filter.qs)),
+            "page": page,
             "custom_columns": _list_columns(company_filter),
+            # Columns other apps add (activities: each company's next step).
+            "badges": listings.list_badges(Company, page.object_list, request.user),
         },
     )
 

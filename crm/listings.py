@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 
 def _always(user) -> bool:
@@ -27,6 +29,15 @@ class Badge:
     values: Callable[[Any, list], dict]  # (user, rows) -> {row pk: value}; rows absent get None
     order: int = 50
     visible: Callable[[Any], bool] = _always
+    label: str = ""  # the column heading on a list
+    # The template's HTML written in Python (value -> escaped HTML): a list writes fifty rows
+    # in Python and would otherwise render the template once per row.
+    cell: Callable[[Any], str] | None = None
+
+    def render(self, record, value) -> str:
+        if self.cell is not None:
+            return mark_safe(self.cell(value))  # noqa: S308 - a cell escapes what it writes
+        return render_to_string(self.template, {"record": record, "value": value})
 
 
 @dataclass(frozen=True)
@@ -52,15 +63,32 @@ def register_lane(page: str, lane: Lane) -> None:
         _lanes[page].append(lane)
 
 
+def badges_for(model: type[models.Model], user) -> list[Badge]:
+    """The badges of `model`'s rows that `user` gets, in order (a list's extra columns)."""
+    return sorted((b for b in _badges.get(model, ()) if b.visible(user)), key=lambda b: b.order)
+
+
 def attach_badges(model: type[models.Model], rows: list, user) -> list:
     """Set `row.badges` to [(template, value), …] on each row; one `values` call per badge."""
-    badges = sorted((b for b in _badges.get(model, ()) if b.visible(user)), key=lambda b: b.order)
+    badges = badges_for(model, user)
     values = [badge.values(user, rows) if rows else {} for badge in badges]
     for row in rows:
         row.badges = [
             (badge.template, found.get(row.pk)) for badge, found in zip(badges, values, strict=True)
         ]
     return rows
+
+
+def list_badges(model: type[models.Model], rows: list, user) -> list[Badge]:
+    """For a list page: set `row.badge_cells` to each badge's HTML on every row (one `values` call
+    per badge) and answer the badges, whose labels head the extra columns."""
+    badges = badges_for(model, user)
+    values = [badge.values(user, rows) if rows else {} for badge in badges]
+    for row in rows:
+        row.badge_cells = [
+            badge.render(row, found.get(row.pk)) for badge, found in zip(badges, values, strict=True)
+        ]
+    return badges
 
 
 def lanes_for(page: str, user, **params) -> list[tuple[str, dict]]:

@@ -10,6 +10,7 @@ def deal_list(*, user):
 DEAL_ROW_FIELDS = [
     "name", "value", "currency", "expected_close_date", "company__name", "pipeline__name",
     "stage__name", "stage__kind", "owner__first_name", "owner__last_name", "owner__username",
+    "closed_on",  # a won or lost deal needs no next step (the next-step column)
 ]  # fmt: skip
 
 

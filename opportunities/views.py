@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import access, cards, custom_fields, exports, linked
+from crm import access, cards, custom_fields, exports, linked, listings
 from crm.documents import documents_panel
 from crm.exceptions import StaleRecordError
 from crm.exports import export_response
@@ -37,7 +37,11 @@ def deal_list(request):
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
     rows = linked.annotate_visible(selectors.deal_rows(deal_filter.qs), request.user, "company")
     page = paginate(rows, request.GET.get("page"))
-    return render(request, "opportunities/deal_list.html", {"filter": deal_filter, "page": page})
+    # Columns other apps add (activities: each deal's next step).
+    badges = listings.list_badges(Deal, page.object_list, request.user)
+    return render(
+        request, "opportunities/deal_list.html", {"filter": deal_filter, "page": page, "badges": badges}
+    )
 
 
 @require_GET

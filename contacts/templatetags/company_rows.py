@@ -31,6 +31,9 @@ def company_rows(context, companies, custom_columns) -> SafeString:
                 for key in column_keys
             )
         owner = company.owner
+        badges = "".join(
+            f'<td class="d-none d-md-table-cell">{cell}</td>' for cell in getattr(company, "badge_cells", ())
+        )
         rows.append(
             f'\n      <tr>\n        <td><a href="{html.escape(company.get_absolute_url())}">'
             f"{text(company.name, context)}</a></td>\n"
@@ -38,6 +41,6 @@ def company_rows(context, companies, custom_columns) -> SafeString:
             f'        <td class="d-none d-md-table-cell">{text(company.sector or "", context)}</td>\n'
             f'        <td class="d-none d-md-table-cell">{text(company.email_domain, context)}</td>\n'
             f"        <td>{unassigned if owner is None else text(owner, context)}</td>\n"
-            f"        {custom}\n      </tr>\n    "
+            f"        {custom}{badges}\n      </tr>\n    "
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped

@@ -38,6 +38,9 @@ def deal_rows(context, deals) -> SafeString:
             company_cell = text(company, context)
         else:
             company_cell = hidden
+        badges = "".join(
+            f'<td class="d-none d-md-table-cell">{cell}</td>' for cell in getattr(deal, "badge_cells", ())
+        )
         close_date = "" if deal.expected_close_date is None else deal.expected_close_date.isoformat()
         rows.append(
             f'\n      <tr>\n        <td><a href="{html.escape(deal.get_absolute_url())}">'
@@ -48,7 +51,7 @@ def deal_rows(context, deals) -> SafeString:
             f'<span class="small text-body-secondary">{text(deal.pipeline, context)}</span></td>\n'
             f'        <td class="text-end">{html.escape(format_money(deal.value, deal.currency))}</td>\n'
             f'        <td class="d-none d-md-table-cell">{close_date}</td>\n'
-            f"        <td>{unassigned if owner is None else text(owner, context)}</td>\n"
+            f"        <td>{unassigned if owner is None else text(owner, context)}</td>{badges}\n"
             "      </tr>\n    "
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped

@@ -10,7 +10,8 @@ from contacts.models import CompanyStatus, Sector
 from crm.models import CustomFieldDefinition
 from tests.factories import CompanyFactory
 
-# The template loop of templates/contacts/company_list.html before the rows moved to Python.
+# The template loop of templates/contacts/company_list.html before the rows moved to Python
+# (with the columns of other apps' badges since).
 TEMPLATE_LOOP = """{% load crm_tags %}
     {% for company in page.object_list %}
       <tr>
@@ -19,7 +20,7 @@ TEMPLATE_LOOP = """{% load crm_tags %}
         <td class="d-none d-md-table-cell">{{ company.sector|default:"" }}</td>
         <td class="d-none d-md-table-cell">{{ company.email_domain }}</td>
         <td>{{ company.owner|default:_("Unassigned") }}</td>
-        {% if custom_columns %}{% for column in custom_columns %}<td class="d-none d-lg-table-cell">{{ company.custom_fields|dict_get:column.key|default:"" }}</td>{% endfor %}{% endif %}
+        {% if custom_columns %}{% for column in custom_columns %}<td class="d-none d-lg-table-cell">{{ company.custom_fields|dict_get:column.key|default:"" }}</td>{% endfor %}{% endif %}{% for cell in company.badge_cells %}<td class="d-none d-md-table-cell">{{ cell }}</td>{% endfor %}
       </tr>
     {% endfor %}
     </tbody>"""  # fmt: skip

@@ -13,7 +13,8 @@ from django.utils import translation
 from opportunities.models import Pipeline, Stage
 from tests.factories import CompanyFactory, DealFactory
 
-# The template loop of templates/opportunities/deal_list.html before the rows moved to Python.
+# The template loop of templates/opportunities/deal_list.html before the rows moved to Python
+# (with the columns of other apps' badges since).
 TEMPLATE_LOOP = """{% load crm_tags linked_records %}
     {% for deal in page.object_list %}
       <tr>
@@ -22,7 +23,7 @@ TEMPLATE_LOOP = """{% load crm_tags linked_records %}
         <td><span class="badge text-bg-{% if deal.stage.kind == 'won' %}success{% elif deal.stage.kind == 'lost' %}secondary{% else %}primary{% endif %}">{{ deal.stage.name }}</span> <span class="small text-body-secondary">{{ deal.pipeline }}</span></td>
         <td class="text-end">{{ deal.value|money:deal.currency }}</td>
         <td class="d-none d-md-table-cell">{{ deal.expected_close_date.isoformat }}</td>
-        <td>{{ deal.owner|default:_("Unassigned") }}</td>
+        <td>{{ deal.owner|default:_("Unassigned") }}</td>{% for cell in deal.badge_cells %}<td class="d-none d-md-table-cell">{{ cell }}</td>{% endfor %}
       </tr>
     {% endfor %}
     </tbody>"""  # fmt: skip
