@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from activities import services as activity_services
 from activities import templates_mail
 from activities.models import Activity, ActivityType, AutomationRule, RuleFiring
-from crm import outbox
+from crm import lookup_cache, outbox
 from crm.email import email_queue
 from crm.exceptions import StaleRecordError
 from crm.models import Team, User
@@ -286,7 +286,11 @@ def _fire(rule: AutomationRule, event_key: str, **records) -> RuleFiring | None:
 
 
 def _active_rules(triggers) -> list[AutomationRule]:
-    return list(AutomationRule.objects.filter(is_active=True, trigger__in=triggers).order_by("pk"))
+    # Every deal save asks; the rules change only when an admin edits them (a watched table).
+    return lookup_cache.cached(
+        ("automation-rules", tuple(triggers)),
+        lambda: list(AutomationRule.objects.filter(is_active=True, trigger__in=triggers).order_by("pk")),
+    )
 
 
 def deal_saved(*, actor, deal, old_stage, old_value) -> None:
@@ -339,6 +343,7 @@ def connect() -> None:
 
     deal_services.on_deal_saved(deal_saved)
     lead_services.on_lead_created(lead_created)
+    lookup_cache.watch(AutomationRule)
 
 
 # -- Actions (in a worker) ---------------------------------------------------------------------

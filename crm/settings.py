@@ -173,6 +173,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # X-Forwarded-For is believed only from the number of proxies the operator declares.
 AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+# A user's username and e-mail address count as one account (either signs in).
+AXES_USERNAME_CALLABLE = "crm.security.login_name"
 CRM_TRUSTED_PROXY_COUNT = env.int("CRM_TRUSTED_PROXY_COUNT", default=0)
 
 # Transport security: CRM_HTTPS=true in production turns on every HTTPS-only protection.

@@ -143,6 +143,33 @@ def test_a_lost_deal_gives_its_owner_the_lessons_learned_to_do(
     assert todo.due_at > timezone.now()
 
 
+def test_a_rule_switched_off_or_on_takes_effect_on_the_next_save(
+    personas, classic, quoted_deal_values, django_capture_on_commit_callbacks
+):
+    """The active rules are kept per process (crm.lookup_cache): an admin's change reaches the
+    next deal save, never a stale list."""
+    lost_rule = AutomationRule.objects.get(trigger=Trigger.DEAL_LOST)
+    lost_rule.is_active = False
+    lost_rule.save()
+
+    def lose(values):
+        deal = deal_services.deal_create(actor=personas.rep, pipeline=classic, values=values)
+        with django_capture_on_commit_callbacks(execute=True):
+            deal_services.deal_move_stage(
+                actor=personas.rep,
+                deal=deal,
+                stage=stage(classic, "Closed lost"),
+                expected_version=deal.version,
+                changes={"lost_reason": "Price"},
+            )
+
+    lose({**quoted_deal_values, "value": Decimal(10)})
+    assert not RuleFiring.objects.exists()
+    AutomationRule.objects.filter(pk=lost_rule.pk).update(is_active=True)  # as psql or admin would
+    lose({**quoted_deal_values, "name": "Second", "value": Decimal(10)})
+    assert RuleFiring.objects.get().rule == lost_rule
+
+
 def test_a_lost_deal_edited_again_does_not_fire_again(
     personas, classic, quoted_deal_values, django_capture_on_commit_callbacks
 ):

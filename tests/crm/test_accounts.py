@@ -119,6 +119,33 @@ def test_the_lockout_ends_after_the_cool_off(client, locked_rep, settings):
     assert log_in(client, "rep", REMOTE_ADDR="10.0.0.7").status_code == 302
 
 
+def test_the_login_form_says_an_e_mail_address_works_too(client, db):
+    assert "Username or e-mail" in client.get(reverse("login")).content.decode()
+
+
+def test_failures_by_username_and_by_e_mail_count_against_one_account(client, rep, settings):
+    """Half the attempts by username, half by e-mail address: the account is locked all the same,
+    under both names."""
+    rep.email = "rep.person@example.com"
+    rep.save()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        name = "rep" if attempt % 2 else "REP.person@example.com"
+        log_in(client, name, "wrong", REMOTE_ADDR="10.0.0.8")
+    assert log_in(client, "rep", REMOTE_ADDR="10.0.0.8").status_code == 429
+    assert log_in(client, "rep.person@example.com", REMOTE_ADDR="10.0.0.8").status_code == 429
+
+
+def test_an_address_of_several_users_or_nobody_counts_as_typed(rf, personas):
+    from crm.security import login_name
+
+    personas.rep.email = personas.manager.email = "shared@example.com"
+    personas.rep.save()
+    personas.manager.save()
+    assert login_name(rf.post("/"), {"username": "shared@example.com"}) == "shared@example.com"
+    assert login_name(rf.post("/"), {"username": "nobody@example.com"}) == "nobody@example.com"
+    assert login_name(rf.post("/", {"username": "rep"})) == "rep"
+
+
 def test_new_users_get_a_hashed_password(db):
     user = User.objects.create_user("hashed", password="s3cret-enough-pass")
     assert not user.password.startswith("s3cret")
