@@ -12,6 +12,7 @@ class CrmConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.models import Group, Permission
         from django.contrib.contenttypes.models import ContentType
+        from django.contrib.sessions.models import Session
 
         # Importing celery binds every @shared_task to the configured app in web processes too; the
         # tasks, the kinds of outbox work and the queueable functions register on import, in every
@@ -26,6 +27,8 @@ class CrmConfig(AppConfig):
         # filter bars, forms and cards read them on every page.
         lookup_cache.watch(SearchField, *(model for model in apps.get_models() if issubclass(model, Lookup)))
         lookup_cache.watch(User, update_of=("username", "first_name", "last_name", "is_active"))
+        # Who is signed in: each process keeps sessions and users until one of them is written.
+        lookup_cache.watch_identity(Session, User)
         lookup_cache.watch(
             Group,
             Permission,

@@ -1,6 +1,7 @@
 """Authentication backend that signs users in by username or e-mail address, gives the
 Administrator role every permission and team members their team's permission groups."""
 
+import copy
 from functools import cache
 
 from django.contrib.auth.backends import ModelBackend
@@ -107,10 +108,15 @@ class RoleBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        try:
-            user = _users_with_their_role().get(pk=user_id)
-        except User.DoesNotExist:
+        # Kept per process until a user or a session is written (crm.lookup_cache): a page
+        # needs its user on every request.
+        kept = lookup_cache.cached_identity(
+            ("user", user_id), lambda: _users_with_their_role().filter(pk=user_id).first()
+        )
+        if kept is None:
             return None
+        # Each request its own instance: a request sets attributes on its user (_perm_cache…).
+        user = copy.copy(kept)
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):

@@ -19,6 +19,13 @@ so a rolled-back change cannot leave behind a generation that a later change wou
 Apps watch their own small tables from their AppConfig.ready() with `watch()`; the triggers are
 (re)created after every `migrate`, so a table added later is watched from its first migration.
 Big tables (companies, people, deals…) are never watched: they change all the time.
+
+Who is signed in is kept the same way, on a second generation (`crm_identity_generation`) that
+the sessions and users tables move: every request needs its session and its user, two queries
+and a third of the ORM work of a list page. Each process keeps them (`cached_identity`) until
+a session or a user is written anywhere — a sign-in, a sign-out, a password or role change, a
+deactivation — or the lookup generation moves (group memberships, permissions). Both
+generations come with the one query a request makes.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ T = TypeVar("T")
 
 GENERATION_TABLE = "crm_lookup_generation"
 TRIGGER = "crm_lookup_changed"
+IDENTITY_TABLE = "crm_identity_generation"
+IDENTITY_TRIGGER = "crm_identity_changed"
 MAX_VALUES = 10_000  # values a process keeps at most
 SETUP_SQL = """
 CREATE SEQUENCE IF NOT EXISTS crm_lookup_generation_seq;
@@ -53,12 +62,25 @@ BEGIN
     UPDATE crm_lookup_generation SET generation = nextval('crm_lookup_generation_seq');
     RETURN NULL;
 END $$;
+CREATE TABLE IF NOT EXISTS crm_identity_generation (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    generation bigint NOT NULL
+);
+INSERT INTO crm_identity_generation (id, generation)
+    VALUES (1, nextval('crm_lookup_generation_seq')) ON CONFLICT (id) DO NOTHING;
+CREATE OR REPLACE FUNCTION crm_identity_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE crm_identity_generation SET generation = nextval('crm_lookup_generation_seq');
+    RETURN NULL;
+END $$;
 """
 
 # Watched table -> the columns whose UPDATE matters (empty: any column).
 _watched: dict[str, tuple[str, ...]] = {}
 # Partly watched table -> its columns that are not watched.
 _unwatched_columns: dict[str, frozenset[str]] = {}
+# Tables whose every write moves the identity generation (sessions, users).
+_identity_watched: set[str] = set()
 
 
 def watch(*targets: type[models.Model] | str, update_of: tuple[str, ...] = ()) -> None:
@@ -77,35 +99,50 @@ def watch(*targets: type[models.Model] | str, update_of: tuple[str, ...] = ()) -
             _unwatched_columns[table] = frozenset(columns - set(update_of) - {target._meta.pk.column})
 
 
+def watch_identity(*models_: type[models.Model]) -> None:
+    """Move the identity generation on any write to these models' tables (sessions, users)."""
+    _identity_watched.update(model._meta.db_table for model in models_)
+
+
 def is_watched(model: type[models.Model]) -> bool:
     return model._meta.db_table in _watched
 
 
 class _RequestState(threading.local):
     in_request = False
-    generation: int | None = None
+    generation: tuple[int | None, int | None] | None = None  # (lookup, identity)
 
 
 _request = _RequestState()
 _values: dict[Any, Any] = {}
 _values_generation: int | None = None
+_identity_values: dict[Any, Any] = {}
+_identity_values_generation: tuple[int | None, int | None] | None = None
 _lock = threading.Lock()
+_GENERATIONS_SQL = (
+    f"SELECT (SELECT generation FROM {GENERATION_TABLE}), (SELECT generation FROM {IDENTITY_TABLE})"  # noqa: S608 - constants
+)
 
 
-def _read_generation() -> int | None:
+def _read_generations() -> tuple[int | None, int | None]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT generation FROM {GENERATION_TABLE}")  # noqa: S608 - a constant
+        cursor.execute(_GENERATIONS_SQL)
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _generations() -> tuple[int | None, int | None]:
+    """Both generations for this request (read once per request; on every call outside one)."""
+    if not _request.in_request:
+        return _read_generations()
+    if _request.generation is None:
+        _request.generation = _read_generations()
+    return _request.generation
 
 
 def current_generation() -> int | None:
-    """The generation for this request (read once per request; on every call outside one)."""
-    if not _request.in_request:
-        return _read_generation()
-    if _request.generation is None:
-        _request.generation = _read_generation()
-    return _request.generation
+    """The lookup generation for this request."""
+    return _generations()[0]
 
 
 def cached(key: Any, load: Callable[[], T]) -> T:
@@ -131,6 +168,30 @@ def cached(key: Any, load: Callable[[], T]) -> T:
             if len(_values) >= MAX_VALUES:
                 _values.clear()  # keys that vary (a user's id in a query) cannot grow without bound
             _values[key] = value
+    return value
+
+
+def cached_identity(key: Any, load: Callable[[], T]) -> T:
+    """`load()`'s value (a session, a user), kept in this process until a session or a user is
+    written, or the lookup generation moves. Read-only, like `cached`'s values."""
+    global _identity_values_generation
+    generation = _generations()
+    if None in generation:  # not migrated yet
+        return load()
+    with _lock:
+        if generation != _identity_values_generation:
+            _identity_values.clear()
+            _identity_values_generation = generation
+        try:
+            return _identity_values[key]
+        except KeyError:
+            pass
+    value = load()
+    with _lock:
+        if _identity_values_generation == generation:
+            if len(_identity_values) >= MAX_VALUES:
+                _identity_values.clear()
+            _identity_values[key] = value
     return value
 
 
@@ -203,10 +264,12 @@ class LookupChoiceIterator(ModelChoiceIterator):
 
 def clear() -> None:
     """Forget every kept value (tests; a process never needs to)."""
-    global _values_generation
+    global _values_generation, _identity_values_generation
     with _lock:
         _values.clear()
         _values_generation = None
+        _identity_values.clear()
+        _identity_values_generation = None
     _request.generation = None
 
 
@@ -222,7 +285,7 @@ def _finish_request(**kwargs) -> None:
 
 def _watched_model_written(sender, **kwargs) -> None:
     # A request that changes a watched table reads the new generation on its next lookup.
-    if hasattr(sender, "_meta") and is_watched(sender):
+    if hasattr(sender, "_meta") and (is_watched(sender) or sender._meta.db_table in _identity_watched):
         _request.generation = None
 
 
@@ -254,4 +317,10 @@ def install_triggers(using: str = "default", **kwargs) -> None:
                 f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)};"
                 f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR {update} OR DELETE OR TRUNCATE"
                 f" ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();"
+            )
+        for table in sorted(_identity_watched & existing):
+            cursor.execute(
+                f"DROP TRIGGER IF EXISTS {IDENTITY_TRIGGER} ON {quote(table)};"
+                f"CREATE TRIGGER {IDENTITY_TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+                f" ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {IDENTITY_TRIGGER}();"
             )

@@ -202,6 +202,8 @@ elif SECURE_SSL_REDIRECT:
         "over HTTPS without a proxy or the proxy itself redirects HTTP to HTTPS."
     )
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions, kept per process until a session or a user changes (crm/sessions.py).
+SESSION_ENGINE = "crm.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("CRM_SESSION_SECONDS", default=60 * 60 * 12)
 CSRF_COOKIE_HTTPONLY = True
@@ -306,7 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     # Automation rules on to-dos that fell overdue (each to-do fires a rule once).
     "activities-rules-overdue": {"task": "activities.rules.rules_check_overdue", "schedule": 60.0 * 5},
     # imports
-    # gdpr
+    # gdpr: people untouched for longer than the retention period are anonymised, once a day.
+    "gdpr-retention-anonymise": {"task": "gdpr.tasks.retention_anonymise", "schedule": 60.0 * 60 * 24},
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

@@ -15,10 +15,10 @@ def test_people_list_query_count_does_not_grow_with_the_rows(
     client.force_login(rep)
     url = reverse("contacts:person_list")
     client.get(url)
-    # session, user with its role groups, the lookup generation (crm.lookup_cache keeps the org
-    # setting, search configuration, custom fields, dropdowns and permissions), page ids, page
-    # rows, capped count
-    with django_assert_num_queries(6):
+    # the lookup and identity generations (crm.lookup_cache keeps the session, the user with its
+    # role groups, the org setting, search configuration, custom fields, dropdowns and
+    # permissions), page ids, page rows, capped count
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 
@@ -31,8 +31,8 @@ def test_leads_list_query_count_does_not_grow_with_the_rows(
     client.force_login(rep)
     url = reverse("leads:lead_list")
     client.get(url)
-    # session, user with its role groups, the lookup generation, page ids, page rows, capped count
-    with django_assert_num_queries(6):
+    # the generations (session and user kept), page ids, page rows, capped count
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["page"].object_list) == rows
 
@@ -48,7 +48,7 @@ def test_customer_card_query_count_does_not_grow_with_its_people(
     client.get(url)
     # The org setting, the permissions and the card's select options are kept by crm.lookup_cache
     # (one generation query a request) however many sections check visibility; the user comes
-    # with its role groups.
-    # 15 since the activities app plugged its timeline and e-mail template panels in (3 queries).
-    with django_assert_num_queries(15):
+    # with its role groups, and with the session it is kept by the process too.
+    # +3: the activities app's timeline and e-mail template panels.
+    with django_assert_num_queries(13):
         client.get(url)

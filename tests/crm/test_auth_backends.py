@@ -23,9 +23,13 @@ def test_get_user_brings_the_role_and_one_query_brings_the_permissions(db, role,
     user.user_permissions.add(permission("export_company"))
     Group.objects.get_or_create(name=Role.RESTRICTED.value)[0].permissions.add(permission("view_company"))
 
-    with django_assert_num_queries(1):
+    # Outside a request: the generations, then the user with its role groups.
+    with django_assert_num_queries(2):
         loaded = RoleBackend().get_user(user.pk)
         assert loaded.role == (role or Role.RESTRICTED)
+    # Kept by the process until a user or session is written: only the generations are read.
+    with django_assert_num_queries(1):
+        assert RoleBackend().get_user(user.pk).role == loaded.role
     expected = ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
     # Outside a request: the lookup generation, then the permissions, kept on the user object.
     with django_assert_num_queries(2):

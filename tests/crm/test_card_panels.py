@@ -252,7 +252,7 @@ def test_the_company_card_runs_the_same_queries_with_one_or_many_people_deals_an
     client.force_login(rep)
     url = reverse("contacts:company_detail", args=[company.pk])
     client.get(url)
-    # One query per section whatever its rows: session, user, lookup generation, the company, its
+    # One query per section whatever its rows: the generations (session and user kept), the company, its
     # people, deals and leads (each capped), documents, history…
     with django_assert_num_queries(COMPANY_CARD_QUERIES):
         response = client.get(url)
@@ -277,5 +277,5 @@ def test_the_person_card_runs_the_same_queries_with_one_or_many_leads(
 
 
 # +3/+4: the activities timeline panel (its open to-dos, its history, the inline form's pickers).
-COMPANY_CARD_QUERIES = 15
-PERSON_CARD_QUERIES = 12
+COMPANY_CARD_QUERIES = 13
+PERSON_CARD_QUERIES = 10

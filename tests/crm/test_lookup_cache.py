@@ -237,3 +237,72 @@ def test_the_process_keeps_a_bounded_number_of_values(db, monkeypatch):
         lookup_cache.cached(("test", number), lambda number=number: number)
     assert len(lookup_cache._values) <= 3
     assert lookup_cache.cached(("test", 9), lambda: "read again") == 9
+
+
+# -- Who is signed in: sessions and users kept until one is written (crm/sessions.py) ------------
+
+
+def dashboard_status(client) -> int:
+    return client.get(reverse("dashboard")).status_code
+
+
+def sql(statement: str, params=()) -> None:
+    """A write as another process (psql, a worker) makes it: no Django signal."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_a_session_deleted_elsewhere_ends_on_the_next_request(rep_client):
+    assert dashboard_status(rep_client) == 200
+    assert dashboard_status(rep_client) == 200  # now served from the process's memory
+    sql("DELETE FROM django_session")
+    assert dashboard_status(rep_client) == 302
+
+
+def test_a_user_deactivated_elsewhere_is_signed_out_on_the_next_request(rep_client, rep):
+    assert dashboard_status(rep_client) == 200
+    sql("UPDATE crm_user SET is_active = false WHERE id = %s", [rep.pk])
+    assert dashboard_status(rep_client) == 302
+
+
+def test_a_password_changed_elsewhere_signs_the_other_sessions_out(rep_client, rep):
+    assert dashboard_status(rep_client) == 200
+    rep.set_password("a fresh password for rep")
+    sql("UPDATE crm_user SET password = %s WHERE id = %s", [rep.password, rep.pk])
+    assert dashboard_status(rep_client) == 302
+
+
+def test_a_role_changed_elsewhere_reaches_the_next_request(rep_client, rep):
+    assert rep_client.get(reverse("dashboard")).wsgi_request.user.role == Role.NORMAL_USER
+    manager_group = Group.objects.get(name=Role.MANAGER.value)
+    sql("DELETE FROM crm_user_groups WHERE user_id = %s", [rep.pk])
+    sql("INSERT INTO crm_user_groups (user_id, group_id) VALUES (%s, %s)", [rep.pk, manager_group.pk])
+    assert rep_client.get(reverse("dashboard")).wsgi_request.user.role == Role.MANAGER
+
+
+def test_a_warm_request_reads_neither_session_nor_user(rep_client, django_assert_num_queries):
+    rep_client.get(reverse("profile"))
+    with CaptureQueriesContext(connection) as context:
+        assert dashboard_status(rep_client) == 200
+    tables = " ".join(query["sql"] for query in context.captured_queries)
+    assert "django_session" not in tables and '"crm_user"."password"' not in tables
+
+
+def test_each_request_gets_its_own_user_object(rep):
+    from crm.auth_backends import RoleBackend
+
+    first, second = RoleBackend().get_user(rep.pk), RoleBackend().get_user(rep.pk)
+    first.note_of_this_request = "mine"
+    first._state.fields_cache["anything"] = object()
+    assert first is not second
+    assert not hasattr(second, "note_of_this_request") and "anything" not in second._state.fields_cache
+
+
+def test_every_identity_table_has_its_trigger(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_object_table FROM information_schema.triggers WHERE trigger_name = %s",
+            [lookup_cache.IDENTITY_TRIGGER],
+        )
+        tables = {row[0] for row in cursor.fetchall()}
+    assert tables == {"django_session", "crm_user"}

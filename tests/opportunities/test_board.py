@@ -354,11 +354,11 @@ def test_the_board_query_count_does_not_grow_with_the_deals(
     client.force_login(manager)
     url = board_url(pipeline=classic[0].pk, period="any", unprocessed="on", won="on")
     client.get(url)
-    # session, user with its role groups, permissions, then the filters' choices (pipelines,
+    # the generations (session, user and role groups kept by crm.lookup_cache), permissions, then the filters' choices (pipelines,
     # owners, teams), the stages, the cards, the figures, unprocessed companies and their capped
     # count (a Manager may move every card: no query for which ones), the cards' next steps and
     # the open first meetings beside the columns (crm.listings, from activities)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.context["board"].count == rows
 

@@ -137,9 +137,9 @@ def test_filtering_by_user_costs_no_extra_query(
         owner_of=owner_of,
     )
     client.get(url)
-    # As test_board's pinned count: session, user, permissions, pipelines, owners, teams, stages,
+    # As test_board's pinned count: the generations (session and user kept), permissions, pipelines, owners, teams, stages,
     # cards, figures, unprocessed companies and their capped count, next steps, first meetings.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.context["board"].count == 20
 

@@ -169,12 +169,13 @@ def test_one_move_locks_the_deal_and_checks_its_version_once(rep_client, rep, dj
     assert len(locks) == 1
 
 
-# Session, user, lookup generation; the deal and its edit check; the stage chosen; in the service
-# the deal as stored, its ticks, the stages and checklists the gate reads (once); then record_update:
-# the one locked read with its version check, the foreign-key checks of full_clean, the update, its
-# history row and audit row; the "move stage" audit row; two savepoints and their releases; the
-# active automation rules that a saved deal may trigger (opportunities.services.on_deal_saved).
-MOVE_QUERIES = 24
+# The generations (the session and the user are kept by the process, crm.lookup_cache); the deal
+# and its edit check; the stage chosen; in the service the deal as stored, its ticks, the stages
+# and checklists the gate reads (once); then record_update: the one locked read with its version
+# check, the foreign-key checks of full_clean, the update, its history row and audit row; the
+# "move stage" audit row; two savepoints and their releases; the active automation rules that a
+# saved deal may trigger (opportunities.services.on_deal_saved; read once, then kept).
+MOVE_QUERIES = 22
 
 
 def test_a_stale_move_is_refused_before_the_gate_runs(rep_client, rep, gate_calls):
