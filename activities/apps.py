@@ -31,4 +31,18 @@ class ActivitiesConfig(AppConfig):
         send_template = cards.Panel("activities/mail_panel.html", mail_views.panel_context, order=60)
         cards.register_panel(Person, send_template)
         cards.register_panel(Deal, send_template)
-        pass
+        # gdpr
+        from activities.models import Activity
+        from gdpr import registry as gdpr_registry
+
+        for lookup in ("person", "attendee_people"):
+            gdpr_registry.register_linked(
+                gdpr_registry.Linked(
+                    subject="person",
+                    model=Activity,
+                    lookup=lookup,
+                    label=_("Activities"),
+                    text_fields=("subject", "notes", "outcome", "location"),
+                    export_fields=("kind", "subject", "notes", "status", "due_at", "done_at", "outcome"),
+                )
+            )

@@ -41,3 +41,24 @@ class ContactsConfig(AppConfig):
         timeline = cards.Panel("contacts/partials/timeline.html", lambda record, user: {}, order=30)
         cards.register_panel(Company, timeline)
         cards.register_panel(Person, timeline)
+        # gdpr
+        from gdpr import registry as gdpr_registry
+
+        gdpr_registry.register_subject(
+            gdpr_registry.Subject(
+                key="person",
+                model=Person,
+                fields=(
+                    gdpr_registry.PersonalField("first_name", "Anonymised", always=True),
+                    gdpr_registry.PersonalField("last_name", lambda person: f"#{person.pk}", always=True),
+                    gdpr_registry.PersonalField("email"),
+                    gdpr_registry.PersonalField("phone"),
+                    gdpr_registry.PersonalField("linkedin"),
+                    gdpr_registry.PersonalField("title"),
+                    gdpr_registry.PersonalField("win_result"),
+                    gdpr_registry.PersonalField("custom_fields", {}),
+                ),
+                touched_field="last_touched_at",
+                consent_fields=("consent_email", "consent_phone", "consent_updated_at"),
+            )
+        )

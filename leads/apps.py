@@ -40,6 +40,38 @@ class LeadsConfig(AppConfig):
                 order=40,
             ),
         )
+        # gdpr
+        from gdpr import registry as gdpr_registry
+
+        gdpr_registry.register_linked(
+            gdpr_registry.Linked(
+                subject="person",
+                model=Lead,
+                lookup="converted_person",
+                label=_("Leads"),
+                fields=tuple(
+                    gdpr_registry.LinkedField(name, name, replacement)
+                    for name, replacement in [
+                        ("first_name", ""),
+                        ("last_name", "Anonymised"),
+                        ("email", ""),
+                        ("phone", ""),
+                        ("linkedin", ""),
+                        ("title", ""),
+                    ]
+                ),
+                text_fields=("description", "details"),
+                export_fields=(
+                    "first_name",
+                    "last_name",
+                    "company_name",
+                    "email",
+                    "phone",
+                    "status",
+                    "created_at",
+                ),
+            )
+        )
 
 
 CONVERTED_LEADS_SHOWN = 20

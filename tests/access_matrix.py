@@ -161,6 +161,11 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "activities:mail_deal": ObjectRoute("deal", "view", "activities.add_activity"),
     # imports
     # gdpr
+    "gdpr:contact_age_list": ListRoute("gdpr.manage_personal_data"),
+    "gdpr:contact_bulk": ListRoute("gdpr.manage_personal_data"),  # GET: the confirm step
+    "gdpr:person_anonymise": ObjectRoute("person", "edit", "gdpr.manage_personal_data"),
+    "gdpr:person_touch": ObjectRoute("person", "edit", "gdpr.manage_personal_data", method="POST"),
+    "gdpr:person_subject_access": ObjectRoute("person", "view", "gdpr.export_personal_data", method="POST"),
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
@@ -354,6 +359,9 @@ CONTENT_ROUTES: dict[str, ListedRecords] = {
     # activities: the timeline and the activity forms (the link pickers)
     "activities:activity_deal_autocomplete": ListedRecords("deal", "options"),
     "activities:activity_lead_autocomplete": ListedRecords("lead", "options"),
+    # gdpr
+    "gdpr:contact_age_list": ListedRecords("person", "links"),
+    # imports
 }
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {

@@ -1,0 +1,118 @@
+"""The administrator's GDPR settings and the GDPR log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gdpr import registry
+
+
+class GdprSettings(models.Model):
+    """One row: which personal fields anonymisation overwrites beyond the name, and how long an
+    untouched person is kept before the retention job anonymises them."""
+
+    anonymised_fields = models.JSONField(
+        _("fields anonymised besides the name"),
+        default=list,
+        blank=True,
+        help_text=_('Entries such as "person.email"; the name is always anonymised.'),
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention period (months)"),
+        default=0,
+        help_text=_("People untouched for longer are anonymised every night. 0 turns the job off."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("GDPR settings")
+        verbose_name_plural = _("GDPR settings")
+
+    def __str__(self) -> str:
+        return str(_("GDPR settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # a singleton
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> GdprSettings:
+        instance, _created = cls.objects.get_or_create(pk=1)
+        return instance
+
+    def clean(self):
+        offered = {value for value, _label in registry.field_choices()}
+        if not isinstance(self.anonymised_fields, list) or not all(
+            isinstance(item, str) for item in self.anonymised_fields
+        ):
+            raise ValidationError({"anonymised_fields": _("Give a list of field names.")})
+        unknown = sorted(set(self.anonymised_fields) - offered)
+        if unknown:
+            raise ValidationError(
+                {"anonymised_fields": _("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}}
+            )
+        if self.retention_months > 1200:
+            raise ValidationError({"retention_months": _("At most 1200 months.")})
+
+    def covered_fields(self, subject: registry.Subject) -> list[str]:
+        """The subject's fields anonymisation overwrites: the name, and those chosen."""
+        chosen = {
+            item.partition(".")[2] for item in self.anonymised_fields if item.startswith(f"{subject.key}.")
+        }
+        return [item.name for item in subject.fields if item.always or item.name in chosen]
+
+
+class GdprEvent(models.Model):
+    """The GDPR log: who anonymised, touched or exported which record, and when — which fields,
+    never their old values. An "anonymise" row exists once per record: it also marks the record
+    as anonymised (the unique constraint makes a second anonymisation a no-op)."""
+
+    class Action(models.TextChoices):
+        ANONYMISE = "anonymise", _("anonymised")
+        TOUCH = "touch", _("touched")
+        EXPORT = "export", _("exported")
+        RETENTION_RUN = "retention", _("retention run")
+
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("GDPR log entry")
+        verbose_name_plural = _("GDPR log")
+        indexes = [models.Index(fields=["content_type", "object_id", "action"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(action="anonymise"),
+                name="gdpr_anonymise_once_per_record",
+            )
+        ]
+        permissions = [
+            ("manage_personal_data", _("Can see contacts by age, anonymise and touch people")),
+            ("export_personal_data", _("Can export everything held on a person")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_id or ''}".strip()

@@ -1,0 +1,120 @@
+"""Where personal data lives: each app declares its own from its AppConfig.ready(); gdpr reads
+this registry and names no app (DESIGN.md "GDPR", STYLE.md "Which app may import which").
+
+* A **subject** is a kind of record that *is* a person (contacts' Person): its personal fields
+  (the name always anonymised, the others as the administrator chooses in GdprSettings), the
+  field that dates its last touch, and its consent fields.
+* A **linked** record holds data about a subject without being one: a lead converted into the
+  person (its copies of the person's fields), an activity about or attended by the person (free
+  text that may quote the name, e-mail or phone). `lookup` finds them from a subject instance.
+
+History copies (django-simple-history's `history`), audit rows (crm.models.AuditEvent), search
+text (crm.search.SearchableModel) and e-mail logs (crm.models.OutboundEmail) are found from the
+models themselves, so an app registers only its fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    name: str
+    replacement: Any = ""  # what the value becomes; a callable(instance) for a per-record value
+    always: bool = False  # the name: anonymised whatever the settings say
+
+    def replacement_for(self, instance: models.Model) -> Any:
+        return self.replacement(instance) if callable(self.replacement) else self.replacement
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: str  # stable name, stored nowhere but used in URLs and settings ("person")
+    model: type[models.Model]
+    fields: tuple[PersonalField, ...]
+    touched_field: str  # a DateTimeField: when the record was last created, edited or contacted
+    consent_fields: tuple[str, ...] = ()
+    export_fields: tuple[str, ...] = ()  # shown in the subject-access export besides `fields`
+
+    def field(self, name: str) -> PersonalField:
+        return next(item for item in self.fields if item.name == name)
+
+    @property
+    def always_fields(self) -> list[str]:
+        return [item.name for item in self.fields if item.always]
+
+    @property
+    def optional_fields(self) -> list[str]:
+        return [item.name for item in self.fields if not item.always]
+
+
+@dataclass(frozen=True)
+class LinkedField:
+    name: str  # the field on the linked record
+    covers: str  # the subject's field it copies: anonymised when that one is
+    replacement: Any = ""
+
+
+@dataclass(frozen=True)
+class Linked:
+    subject: str  # a Subject.key
+    model: type[models.Model]
+    lookup: str  # model.objects.filter(**{lookup: subject_instance})
+    label: str  # for the subject-access export
+    fields: tuple[LinkedField, ...] = ()
+    text_fields: tuple[str, ...] = ()  # free text: the subject's old values are cut out of it
+    export_fields: tuple[str, ...] = ()
+
+
+_subjects: dict[str, Subject] = {}
+_linked: list[Linked] = []
+
+
+def register_subject(subject: Subject) -> None:
+    _subjects[subject.key] = subject
+
+
+def register_linked(linked: Linked) -> None:
+    if linked not in _linked:
+        _linked.append(linked)
+
+
+def subject(key: str) -> Subject | None:
+    return _subjects.get(key)
+
+
+def subjects() -> list[Subject]:
+    return list(_subjects.values())
+
+
+def subject_for_model(model: type[models.Model]) -> Subject | None:
+    return next((item for item in _subjects.values() if item.model is model), None)
+
+
+def linked_to(subject_key: str) -> list[Linked]:
+    return [item for item in _linked if item.subject == subject_key]
+
+
+def registered_fields() -> set[tuple[str, str]]:
+    """(model label, field name) of every registered personal field, for the coverage test."""
+    covered = set()
+    for item in _subjects.values():
+        covered |= {(item.model._meta.label, personal.name) for personal in item.fields}
+    for item in _linked:
+        covered |= {(item.model._meta.label, linked.name) for linked in item.fields}
+        covered |= {(item.model._meta.label, name) for name in item.text_fields}
+    return covered
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """The fields an administrator may add to anonymisation: "<subject>.<field>" with a label."""
+    choices = []
+    for item in _subjects.values():
+        for name in item.optional_fields:
+            verbose = item.model._meta.get_field(name).verbose_name
+            choices.append((f"{item.key}.{name}", f"{item.model._meta.verbose_name}: {verbose}"))
+    return choices
