@@ -5,6 +5,7 @@ page renders what it is given and names no app above it (as crm.cards does for c
   step). Its `values` callable answers for every row of the page at once (one query), so a page
   of fifty rows costs what a page of one does.
 - A lane: a column beside the board's stages (activities: the open first meetings, seed 002).
+- An action: a button beside a list's "New …" (imports: "Import", seed 003).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.db import models
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 
@@ -48,7 +50,17 @@ class Lane:
     visible: Callable[[Any], bool] = _always
 
 
+@dataclass(frozen=True)
+class ListAction:
+    label: str
+    url_name: str
+    query: str = ""  # appended after "?", e.g. "kind=companies"
+    permission: str | None = None  # who gets the button
+    order: int = 50
+
+
 _badges: dict[type[models.Model], list[Badge]] = defaultdict(list)
+_actions: dict[str, list[ListAction]] = defaultdict(list)
 _lanes: dict[str, list[Lane]] = defaultdict(list)
 
 
@@ -89,6 +101,22 @@ def list_badges(model: type[models.Model], rows: list, user) -> list[Badge]:
             badge.render(row, found.get(row.pk)) for badge, found in zip(badges, values, strict=True)
         ]
     return badges
+
+
+def register_list_action(page: str, action: ListAction) -> None:
+    """Add a button to the list page named `page` (its URL name, e.g. "contacts:company_list")."""
+    if action not in _actions[page]:
+        _actions[page].append(action)
+
+
+def list_actions_for(page: str, user) -> list[tuple[str, str]]:
+    """(label, URL) of each button of `page` that `user` gets, in order."""
+    actions = sorted(_actions.get(page, ()), key=lambda action: action.order)
+    return [
+        (str(action.label), reverse(action.url_name) + (f"?{action.query}" if action.query else ""))
+        for action in actions
+        if action.permission is None or user.has_perm(action.permission)
+    ]
 
 
 def lanes_for(page: str, user, **params) -> list[tuple[str, dict]]:

@@ -160,6 +160,15 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "activities:mail_person": ObjectRoute("person", "view", "activities.add_activity"),
     "activities:mail_deal": ObjectRoute("deal", "view", "activities.add_activity"),
     # imports
+    # An import follows crm.access with its importer as owner, behind imports.run_import.
+    "imports:job_list": ListRoute("imports.run_import"),
+    "imports:job_create": ListRoute("imports.run_import"),
+    "imports:job_detail": ObjectRoute("import_job", "view", "imports.run_import"),
+    "imports:job_progress": ObjectRoute("import_job", "view", "imports.run_import"),
+    "imports:job_rejected_download": ObjectRoute("import_job", "view", "imports.run_import"),
+    "imports:job_apply_mapping": ObjectRoute("import_job", "view", "imports.run_import", method="POST"),
+    "imports:job_cancel": ObjectRoute("import_job", "view", "imports.run_import", method="POST"),
+    "imports:job_undo": ObjectRoute("import_job", "view", "imports.run_import", method="POST"),
     # gdpr
     "gdpr:contact_age_list": ListRoute("gdpr.manage_personal_data"),
     "gdpr:contact_bulk": ListRoute("gdpr.manage_personal_data"),  # GET: the confirm step

@@ -29,6 +29,7 @@ from tests.access_matrix import (
     unclassified_routes,
 )
 from tests.factories import UserFactory
+from tests.imports.records import import_jobs_by_owner
 
 OBJECT_ROUTES = {name: route for name, route in ROUTES.items() if isinstance(route, ObjectRoute)}
 PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
@@ -43,6 +44,7 @@ def records(
     deals_by_owner,
     quotes_and_orders,
     activities_by_owner,
+    personas,
 ):
     """For each kind of record an ObjectRoute names: one record per kind of owner."""
     return {
@@ -54,6 +56,7 @@ def records(
         "quote": quotes_and_orders["quote"],
         "order": quotes_and_orders["order"],
         "activity": activities_by_owner,
+        "import_job": import_jobs_by_owner(personas),
     }
 
 

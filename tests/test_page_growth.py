@@ -28,6 +28,7 @@ from opportunities.models import Pipeline
 from opportunities.sales import services as sales
 from tests.access_matrix import ROUTES, ListRoute, get_route_urls
 from tests.factories import ActivityFactory, CompanyFactory, DealFactory, LeadFactory, PersonFactory
+from tests.imports.records import grow_import_rows, import_jobs_by_owner
 
 SMALL = 110  # above every page size and cap: lists 50, board columns 50, admin lists 100
 GROWTH = 3
@@ -110,6 +111,7 @@ def world(personas, media_root):
     won_deal.refresh_from_db()
     order = sales.sales_order_for_won_deal(actor=personas.admin, deal=won_deal)
     activity = ActivityFactory(subject="Hub call", company=company, owner=rep)
+    import_job = import_jobs_by_owner(personas)["rep"]
     return {
         "personas": personas,
         "records": {
@@ -121,6 +123,7 @@ def world(personas, media_root):
             "quote": quote,
             "order": order,
             "activity": activity,
+            "import_job": import_job,
         },
         "grown": 0,
     }
@@ -164,6 +167,7 @@ def grow(world, count: int) -> None:
             )
         activities.extend(grow_activities(hub, owner, number))
     Activity.objects.bulk_create(activities)
+    grow_import_rows(hub["import_job"], count, start)
     AccessLog.objects.bulk_create(
         AccessLog(username=f"grower{number}", ip_address="192.0.2.1", user_agent="test", path_info="/")
         for number in range(start, start + count)

@@ -2,7 +2,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
 
+from crm import listings
 from crm.money import format_amount, format_money
 
 register = template.Library()
@@ -15,6 +17,16 @@ def query_with(context, **changes) -> str:
     for name, value in changes.items():
         query[name] = value
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def list_actions(context, page: str) -> str:
+    """The buttons other apps add beside a list's "New …" (crm.listings.register_list_action)."""
+    return format_html_join(
+        "",
+        '<a class="btn btn-outline-secondary" href="{1}">{0}</a>',
+        listings.list_actions_for(page, context["request"].user),
+    )
 
 
 @register.filter

@@ -1,0 +1,111 @@
+"""Benchmark of the import (issue 12, "Speed"): 100,000 people rows from an XLSX file, each
+with a company to find among 10,000, imported end to end by the import's own batches.
+
+    .venv/bin/python -m crm.embedded --data-dir var/bench-imports -- \\
+        .venv/bin/python manage.py bench_import [--rows 100000]
+
+Prints the bare read time of the file (python-calamine, as the import reads it), the time of
+each phase, rows per second and the ratio of the whole import to the bare read, and the peak
+memory of this process. The people it creates are deleted again at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import tempfile
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from contacts.models import Company, Person, RequiredField
+from crm import lookup_cache
+from imports import readers, services
+from imports.models import ImportJob
+
+COMPANIES = 10_000
+
+
+class Command(BaseCommand):
+    help = "Time an import of people rows from XLSX (own data dir: var/bench-imports)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=100_000)
+        parser.add_argument("--keep", action="store_true", help="keep the imported people")
+
+    def handle(self, *args, rows: int, keep: bool, **options):
+        user = self._user()
+        names = self._companies(user)
+        data = self._xlsx(rows, names)
+        self.stdout.write(f"file: {rows} rows, {len(data) / 1e6:.1f} MB")
+
+        started = time.perf_counter()
+        readers.read_file(data, "people.xlsx")
+        bare = time.perf_counter() - started
+        self.stdout.write(f"bare read (python-calamine): {bare:.2f} s")
+
+        started = time.perf_counter()
+        job = services.job_create(actor=user, kind="people", data=data, file_name="people.xlsx")
+        staged = time.perf_counter() - started
+        job = services.job_configure(
+            actor=user, job=job, mapping=job.mapping, mode="create_or_update", match_key="email"
+        )
+        services.job_start(actor=user, job=job, in_worker=False)
+        batches_started = time.perf_counter()
+        job = services.job_run_here(job=job)
+        batches = time.perf_counter() - batches_started
+        total = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(f"read + staging: {staged:.2f} s; batches: {batches:.2f} s")
+        self.stdout.write(
+            f"import: {total:.2f} s, {rows / total:,.0f} rows/s, {total / bare:.1f}× the bare read; "
+            f"created {job.created}, updated {job.updated}, rejected {job.rejected}; "
+            f"peak memory {peak_mb:.0f} MB"
+        )
+        if not keep:
+            Person.objects.filter(pk__in=job.rows.values("record_id")).delete()
+            ImportJob.objects.filter(pk=job.pk).delete()
+
+    def _user(self):
+        user, _created = get_user_model().objects.get_or_create(
+            username="bench-importer", defaults={"is_superuser": True, "is_staff": True}
+        )
+        RequiredField.objects.filter(target="contacts.person").update(is_required=False)
+        lookup_cache.clear()
+        return user
+
+    def _companies(self, user) -> list[str]:
+        names = [f"Bench Import Company {number:05d} AB" for number in range(COMPANIES)]
+        existing = set(Company.objects.filter(name__in=names).values_list("name", flat=True))
+        Company.objects.bulk_create(
+            [Company(name=n, owner=user, search_text=n.lower()) for n in names if n not in existing],
+            batch_size=2000,
+        )
+        return names
+
+    def _xlsx(self, rows: int, companies: list[str]) -> bytes:
+        import xlsxwriter
+
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+        sheet = workbook.add_worksheet()
+        headings = ["First name", "Last name", "E-mail", "Phone", "Title", "Company", "City", "Notes"]
+        sheet.write_row(0, 0, headings)
+        for number in range(1, rows + 1):
+            sheet.write_row(
+                number,
+                0,
+                [
+                    f"First{number}",
+                    f"Last{number}",
+                    f"person{number}@bench-import.example",
+                    f"+46 70 {number:07d}",
+                    "Buyer",
+                    companies[number % len(companies)],
+                    "Malmö",
+                    "imported",
+                ],
+            )
+        workbook.close()
+        return buffer.getvalue()

@@ -1,0 +1,215 @@
+"""Which field each column of a spreadsheet fills, guessed from its heading.
+
+Each kind of import offers its fields (and the administrator's custom fields, as
+"cf:<key>"); a heading matches a field by its label or a synonym in English, Swedish or
+Hungarian, compared without case, accents and punctuation ("E-post" is "e post", "Cég" is "ceg").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Company, Person
+from crm import custom_fields
+from crm.search import normalise_for_search
+from imports.models import Kind
+from leads.models import Lead
+
+CUSTOM_PREFIX = "cf:"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    match_key: bool = False  # offered as the key that finds an existing record
+
+
+COMPANY_SYNONYMS = (
+    "company", "company name", "organisation", "organization", "account", "account name", "customer",
+    "företag", "företagsnamn", "bolag", "kund", "kundnamn", "organisation namn",
+    "cég", "cégnév", "cég neve", "vállalat", "ügyfél", "ügyfél neve",
+)  # fmt: skip
+PHONE = (
+    "phone",
+    "telephone",
+    "tel",
+    "phone number",
+    "mobile",
+    "telefon",
+    "telefonnummer",
+    "mobil",
+    "telefonszám",
+    "mobilszám",
+)
+EMAIL = (
+    "email",
+    "e-mail",
+    "mail",
+    "email address",
+    "e-mail address",
+    "e-post",
+    "epost",
+    "e-postadress",
+    "e-mail cím",
+    "email cím",
+    "levelezési cím",
+)
+FIRST_NAME = ("first name", "firstname", "given name", "förnamn", "keresztnév", "utónév")
+LAST_NAME = ("last name", "lastname", "surname", "family name", "efternamn", "vezetéknév", "családnév")
+FULL_NAME = (
+    "full name",
+    "contact",
+    "contact name",
+    "contact person",
+    "kontaktperson",
+    "kontakt",
+    "kapcsolattartó",
+    "teljes név",
+)
+TITLE = (
+    "title",
+    "job title",
+    "position",
+    "role",
+    "titel",
+    "befattning",
+    "roll",
+    "beosztás",
+    "pozíció",
+    "titulus",
+)
+LINKEDIN = ("linkedin", "linkedin url", "linkedin profil")
+OWNER = (
+    "owner",
+    "responsible",
+    "sales rep",
+    "seller",
+    "account owner",
+    "ansvarig",
+    "säljare",
+    "felelős",
+    "tulajdonos",
+    "értékesítő",
+)
+DESCRIPTION = (
+    "description",
+    "notes",
+    "note",
+    "comment",
+    "beskrivning",
+    "anteckningar",
+    "kommentar",
+    "leírás",
+    "megjegyzés",
+)
+WEBSITE = (
+    "website",
+    "web",
+    "url",
+    "homepage",
+    "web site",
+    "webbplats",
+    "hemsida",
+    "webbadress",
+    "weboldal",
+    "honlap",
+    "webcím",
+)
+DOMAIN = ("domain", "e-mail domain", "email domain", "domän", "e-postdomän", "domain név")
+
+FIELDS: dict[str, list[FieldSpec]] = {
+    Kind.COMPANIES: [
+        FieldSpec("name", _("Name"), ("name", "namn", "név", *COMPANY_SYNONYMS), match_key=True),
+        FieldSpec("website", _("Website"), WEBSITE, match_key=True),
+        FieldSpec("email_domain", _("E-mail domain"), DOMAIN, match_key=True),
+        FieldSpec("phone", _("Phone"), PHONE),
+        FieldSpec("description", _("Description"), DESCRIPTION),
+        FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+    ],
+    Kind.PEOPLE: [
+        FieldSpec("first_name", _("First name"), FIRST_NAME),
+        FieldSpec("last_name", _("Last name"), LAST_NAME),
+        FieldSpec(
+            "full_name", _("Full name (split into first and last)"), ("name", "namn", "név", *FULL_NAME)
+        ),
+        FieldSpec("email", _("E-mail"), EMAIL, match_key=True),
+        FieldSpec("phone", _("Phone"), PHONE),
+        FieldSpec("title", _("Title"), TITLE),
+        FieldSpec("linkedin", _("LinkedIn"), LINKEDIN),
+        FieldSpec("company", _("Company (name or e-mail domain)"), COMPANY_SYNONYMS),
+        FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+    ],
+    Kind.LEADS: [
+        FieldSpec("first_name", _("First name"), FIRST_NAME),
+        FieldSpec("last_name", _("Last name"), LAST_NAME),
+        FieldSpec(
+            "full_name", _("Full name (split into first and last)"), ("name", "namn", "név", *FULL_NAME)
+        ),
+        FieldSpec("company_name", _("Company"), COMPANY_SYNONYMS),
+        FieldSpec("email", _("E-mail"), EMAIL, match_key=True),
+        FieldSpec("phone", _("Phone"), PHONE),
+        FieldSpec("title", _("Title"), TITLE),
+        FieldSpec("linkedin", _("LinkedIn"), LINKEDIN),
+        FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+    ],
+}
+SUPPORTED_KINDS = tuple(FIELDS)
+MODELS: dict[str, type[models.Model]] = {Kind.COMPANIES: Company, Kind.PEOPLE: Person, Kind.LEADS: Lead}
+
+
+def normalise_heading(heading: str) -> str:
+    return normalise_for_search(heading)
+
+
+def field_specs(kind: str) -> list[FieldSpec]:
+    """The fields of `kind`, the model's custom fields last (as "cf:<key>")."""
+    specs = list(FIELDS[kind])
+    model = MODELS[kind]
+    for definition in custom_fields.definitions_for(model):
+        specs.append(
+            FieldSpec(
+                CUSTOM_PREFIX + definition.key,
+                definition.label,
+                (definition.label, definition.key),
+                match_key=definition.field_type == "text",
+            )
+        )
+    return specs
+
+
+def field_choices(kind: str) -> list[tuple[str, str]]:
+    return [("", _("— do not import —")), *((spec.name, spec.label) for spec in field_specs(kind))]
+
+
+def match_key_choices(kind: str) -> list[tuple[str, str]]:
+    return [("", _("— none —")), *((spec.name, spec.label) for spec in field_specs(kind) if spec.match_key)]
+
+
+def guess_mapping(kind: str, headers: list[str]) -> dict[str, str]:
+    """Column index (as a string) → field name, for each heading that names a field; a field
+    is given to the first column that names it."""
+    lookup: dict[str, str] = {}
+    for spec in field_specs(kind):
+        for word in (spec.name.removeprefix(CUSTOM_PREFIX), str(spec.label), *spec.synonyms):
+            lookup.setdefault(normalise_heading(word), spec.name)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for index, heading in enumerate(headers):
+        name = lookup.get(normalise_heading(heading))
+        if name and name not in taken:
+            mapping[str(index)] = name
+            taken.add(name)
+    return mapping
+
+
+def mapping_from_saved(columns: dict[str, str], headers: list[str], kind: str) -> dict[str, str]:
+    """A saved mapping (heading → field) applied to this file's headings."""
+    known = {spec.name for spec in field_specs(kind)}
+    return {
+        str(index): columns[heading] for index, heading in enumerate(headers) if columns.get(heading) in known
+    }
