@@ -114,10 +114,6 @@ class _RequestState(threading.local):
 
 
 _request = _RequestState()
-_values: dict[Any, Any] = {}
-_values_generation: int | None = None
-_identity_values: dict[Any, Any] = {}
-_identity_values_generation: tuple[int | None, int | None] | None = None
 _lock = threading.Lock()
 _GENERATIONS_SQL = (
     f"SELECT (SELECT generation FROM {GENERATION_TABLE}), (SELECT generation FROM {IDENTITY_TABLE})"  # noqa: S608 - constants
@@ -145,54 +141,59 @@ def current_generation() -> int | None:
     return _generations()[0]
 
 
+class _Kept:
+    """Values of one process, kept while the generation they were read at is current."""
+
+    def __init__(self):
+        self.values: dict[Any, Any] = {}
+        self.generation = None
+
+    def get(self, generation, key: Any, load: Callable[[], T]) -> T:
+        with _lock:
+            if generation != self.generation:
+                self.values.clear()
+                self.generation = generation
+            try:
+                return self.values[key]
+            except KeyError:
+                pass
+        value = load()
+        with _lock:
+            if self.generation == generation:
+                if len(self.values) >= MAX_VALUES:
+                    self.values.clear()  # keys that vary (a user's id) cannot grow without bound
+                self.values[key] = value
+        return value
+
+    def clear(self) -> None:
+        with _lock:
+            self.values.clear()
+            self.generation = None
+
+
+_lookups = _Kept()
+_identities = _Kept()
+_values = _lookups.values  # what the process keeps (tests look)
+
+
 def cached(key: Any, load: Callable[[], T]) -> T:
     """`load()`'s value, kept in this process until a watched table changes.
 
     `load` must read watched tables only, and the value must be treated as read-only: it is
     shared by every request of the process."""
-    global _values_generation
     generation = current_generation()
     if generation is None:  # not migrated yet: nothing to compare with
         return load()
-    with _lock:
-        if generation != _values_generation:
-            _values.clear()
-            _values_generation = generation
-        try:
-            return _values[key]
-        except KeyError:
-            pass
-    value = load()
-    with _lock:
-        if _values_generation == generation:
-            if len(_values) >= MAX_VALUES:
-                _values.clear()  # keys that vary (a user's id in a query) cannot grow without bound
-            _values[key] = value
-    return value
+    return _lookups.get(generation, key, load)
 
 
 def cached_identity(key: Any, load: Callable[[], T]) -> T:
     """`load()`'s value (a session, a user), kept in this process until a session or a user is
     written, or the lookup generation moves. Read-only, like `cached`'s values."""
-    global _identity_values_generation
-    generation = _generations()
-    if None in generation:  # not migrated yet
+    generations = _generations()
+    if None in generations:  # not migrated yet
         return load()
-    with _lock:
-        if generation != _identity_values_generation:
-            _identity_values.clear()
-            _identity_values_generation = generation
-        try:
-            return _identity_values[key]
-        except KeyError:
-            pass
-    value = load()
-    with _lock:
-        if _identity_values_generation == generation:
-            if len(_identity_values) >= MAX_VALUES:
-                _identity_values.clear()
-            _identity_values[key] = value
-    return value
+    return _identities.get(generations, key, load)
 
 
 # The tables a query reads, from its SQL: its FROM and JOINs, its subqueries' too.
@@ -264,12 +265,8 @@ class LookupChoiceIterator(ModelChoiceIterator):
 
 def clear() -> None:
     """Forget every kept value (tests; a process never needs to)."""
-    global _values_generation, _identity_values_generation
-    with _lock:
-        _values.clear()
-        _values_generation = None
-        _identity_values.clear()
-        _identity_values_generation = None
+    _lookups.clear()
+    _identities.clear()
     _request.generation = None
 
 
