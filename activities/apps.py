@@ -46,3 +46,19 @@ class ActivitiesConfig(AppConfig):
                     export_fields=("kind", "subject", "notes", "status", "due_at", "done_at", "outcome"),
                 )
             )
+
+        # Logging an activity on a person, or with them as an attendee, touches them: the
+        # retention job counts the time since (gdpr's subject "person", touched_field).
+        from django.db.models import Q
+        from django.utils import timezone
+
+        def touch_people(activity, change):
+            if change == "cancelled":
+                return
+            now = timezone.now()
+            people = Q(pk__in=activity.attendee_people.values("pk"))
+            if activity.person_id:
+                people |= Q(pk=activity.person_id)
+            Person._base_manager.filter(people, last_touched_at__lt=now).update(last_touched_at=now)
+
+        services.on_activity_saved(touch_people)

@@ -234,6 +234,11 @@ def template_send(
     if OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     mail = render_for(template=template, user=actor, person=person, deal=deal)
+    if not mail.contact.consent_email or mail.contact.unsubscribed_at is not None:
+        raise ValidationError(
+            _("%(name)s has not agreed to receive e-mail (or unsubscribed): nothing was sent.")
+            % {"name": mail.contact}
+        )
     email_queue(
         recipients=[mail.recipient],
         subject=mail.subject,

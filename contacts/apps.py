@@ -59,6 +59,12 @@ class ContactsConfig(AppConfig):
                     gdpr_registry.PersonalField("custom_fields", {}),
                 ),
                 touched_field="last_touched_at",
-                consent_fields=("consent_email", "consent_phone", "consent_updated_at"),
+                consent_fields=(
+                    "consent_email",
+                    "consent_phone",
+                    "consent_updated_at",
+                    "consent_source",
+                    "unsubscribed_at",
+                ),
             )
         )

@@ -163,6 +163,13 @@ class Person(OwnedModel, SearchableModel):
     consent_email = models.BooleanField(_("agrees to e-mail"), default=False)
     consent_phone = models.BooleanField(_("agrees to calls and SMS"), default=False)
     consent_updated_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    consent_source = models.CharField(
+        _("consent source"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the consent was given, e.g. a web form."),
+    )
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     last_touched_at = models.DateTimeField(_("last touched"), default=timezone.now, db_index=True)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     history = HistoricalRecords(excluded_fields=["search_text", "search_vector", "updated_at", "version"])

@@ -308,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     # Automation rules on to-dos that fell overdue (each to-do fires a rule once).
     "activities-rules-overdue": {"task": "activities.rules.rules_check_overdue", "schedule": 60.0 * 5},
     # imports
+    # An import whose batch the outbox gave up on (failed outside the database) ends "failed".
+    "imports-fail-given-up": {"task": "imports.services.jobs_fail_given_up", "schedule": 60.0},
     # gdpr: people untouched for longer than the retention period are anonymised, once a day.
     "gdpr-retention-anonymise": {"task": "gdpr.tasks.retention_anonymise", "schedule": 60.0 * 60 * 24},
 }

@@ -10,7 +10,7 @@ class GdprSettingsForm(forms.ModelForm):
 
     class Meta:
         model = GdprSettings
-        fields = ["anonymised_fields", "retention_months"]
+        fields = ["anonymised_fields", "retention_months", "heads_up_days"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +33,7 @@ class GdprSettingsAdmin(admin.ModelAdmin):
             actor=request.user,
             anonymised_fields=form.cleaned_data["anonymised_fields"],
             retention_months=form.cleaned_data["retention_months"],
+            heads_up_days=form.cleaned_data["heads_up_days"],
         )
 
 

@@ -1,23 +1,35 @@
-"""The subject-access export: everything held on one person, as JSON or a readable HTML page.
+"""The subject-access export: everything held on one person, as JSON, XLSX or a readable page.
 
 Linked records come from gdpr.registry and are shown only when the viewer may see them (a lead
-or activity hidden from the viewer is counted, never named)."""
+or activity hidden from the viewer is counted, never named). A request from the card is built
+by a worker (crm.outbox, exactly once) into private files that only the requester downloads."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import io
+import json
+import re
 import uuid
 from typing import Any
 
+import xlsxwriter
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.utils import timezone
 
-from crm import access
+from crm import access, outbox
 from crm import linked as linked_records
 from crm.documents import documents_of
+from crm.exports import neutralise
 from gdpr import registry
-from gdpr.models import GdprEvent
+from gdpr.models import GdprEvent, SubjectAccessExport
+
+EXPORT_PERMISSION = "gdpr.export_personal_data"
+EXPORTS_LISTED = 20  # a user's latest exports of one person, on its exports page
 
 SKIPPED = {"search_text", "search_vector", "version"}
 LINKED_CAP = 1000  # per kind of linked record; more is stated in "truncated"
@@ -105,3 +117,133 @@ def subject_access_data(*, actor, record: models.Model) -> dict[str, Any]:
         fields=sorted(data["linked"]),
     )
     return data
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+def _sheet_name(label: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", str(label)).strip()[:28] or "Sheet"
+    name, number = base, 2
+    while name.lower() in taken:
+        name, number = f"{base} {number}", number + 1
+    taken.add(name.lower())
+    return name
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return neutralise(str(value))
+
+
+def _write_table(workbook, sheet_name: str, rows: list[dict[str, Any]], note: str = "") -> None:
+    sheet = workbook.add_worksheet(sheet_name)
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    for column, key in enumerate(columns):
+        sheet.write_string(0, column, str(key))
+    for number, row in enumerate(rows, start=1):
+        for column, key in enumerate(columns):
+            value = _cell(row.get(key))
+            if isinstance(value, str):
+                sheet.write_string(number, column, value)
+            else:
+                sheet.write_number(number, column, value)
+    if note:
+        sheet.write_string(len(rows) + 2, 0, note)
+
+
+def subject_access_xlsx(data: dict[str, Any]) -> bytes:
+    """The export as a workbook: the fields and consents, then a sheet per kind of linked record.
+    Text is written as text (formulas never run), and what starts like a formula is neutralised."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    taken: set[str] = set()
+    fields = [{"field": key, "value": value} for key, value in data["fields"].items()]
+    _write_table(workbook, _sheet_name("Fields", taken), fields)
+    consent = [{"field": key, "value": value} for key, value in data["consent"].items()]
+    _write_table(workbook, _sheet_name("Consent", taken), consent)
+    for label, entry in data["linked"].items():
+        note = f"{entry['hidden']} more not visible to the requester" if entry["hidden"] else ""
+        _write_table(workbook, _sheet_name(label, taken), entry["records"], note)
+    _write_table(workbook, _sheet_name("Documents", taken), data["documents"])
+    _write_table(workbook, _sheet_name("GDPR log", taken), data["gdpr_log"])
+    workbook.close()
+    return buffer.getvalue()
+
+
+# -- Built in the background -------------------------------------------------------------------
+
+
+def subject_access_request(*, actor, record: models.Model) -> SubjectAccessExport:
+    """Have a worker build the export of `record` for `actor` (who may see it: the caller checked)."""
+    if not actor.has_perm(EXPORT_PERMISSION):
+        raise PermissionDenied
+    with transaction.atomic():
+        export = SubjectAccessExport.objects.create(
+            requested_by=actor,
+            content_type=ContentType.objects.get_for_model(type(record)),
+            object_id=record.pk,
+        )
+        outbox.enqueue(subject_access_build, export_id=str(export.pk))
+    return export
+
+
+@outbox.queueable
+def subject_access_build(*, export_id: str) -> None:
+    """Write the JSON and XLSX files of a requested export (a worker, in one transaction: a second
+    run finds it finished and does nothing). Refused — marked failed — when the requester may no
+    longer export or see the person."""
+    export = (
+        SubjectAccessExport.objects.select_for_update()
+        .select_related("requested_by", "content_type")
+        .filter(pk=export_id, status=SubjectAccessExport.Status.PENDING)
+        .first()
+    )
+    if export is None:
+        return
+    user = export.requested_by
+    model = export.content_type.model_class()
+    record = None
+    if model is not None and user.is_active and user.has_perm(EXPORT_PERMISSION):
+        record = _visible(model._default_manager.filter(pk=export.object_id), user).first()
+    if record is None or registry.subject_for_model(model) is None:
+        export.status = SubjectAccessExport.Status.FAILED
+    else:
+        data = subject_access_data(actor=user, record=record)
+        body = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
+        export.json_file.save("export.json", ContentFile(body), save=False)
+        export.xlsx_file.save("export.xlsx", ContentFile(subject_access_xlsx(data)), save=False)
+        export.status = SubjectAccessExport.Status.READY
+    export.finished_at = timezone.now()
+    export.save()
+
+
+def exports_of(*, user, record: models.Model) -> models.QuerySet:
+    """`user`'s own exports of `record`, newest first."""
+    return SubjectAccessExport.objects.filter(
+        requested_by=user,
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+    )
+
+
+def export_downloaded(*, actor, export: SubjectAccessExport, file_format: str) -> None:
+    """Log a download of a built export (the GDPR log: who, when, which record, which file)."""
+    GdprEvent.objects.create(
+        action=GdprEvent.Action.EXPORT,
+        actor=actor,
+        content_type_id=export.content_type_id,
+        object_id=export.object_id,
+        detail={"download": file_format, "export": str(export.pk)},
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -27,6 +29,14 @@ class GdprSettings(models.Model):
         _("retention period (months)"),
         default=0,
         help_text=_("People untouched for longer are anonymised every night. 0 turns the job off."),
+    )
+    heads_up_days = models.PositiveSmallIntegerField(
+        _("heads-up (days before)"),
+        default=7,
+        help_text=_(
+            "Owners get a list of their people this many days before the retention job "
+            "anonymises them. 0: no heads-up."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -59,6 +69,8 @@ class GdprSettings(models.Model):
             )
         if self.retention_months > 1200:
             raise ValidationError({"retention_months": _("At most 1200 months.")})
+        if self.heads_up_days > 365:
+            raise ValidationError({"heads_up_days": _("At most 365 days.")})
 
     def covered_fields(self, subject: registry.Subject) -> list[str]:
         """The subject's fields anonymisation overwrites: the name, and those chosen."""
@@ -116,3 +128,40 @@ class GdprEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_id or ''}".strip()
+
+
+def export_path(export: SubjectAccessExport, filename: str) -> str:
+    # Our own name, under a folder no URL serves: the files go out through the download view only.
+    return f"gdpr-exports/{timezone.now():%Y/%m}/{export.pk}{filename[filename.rfind('.') :]}"
+
+
+class SubjectAccessExport(models.Model):
+    """A subject-access export produced in the background (gdpr.exports.subject_access_build):
+    everything held on one person as `requested_by` may see it, as JSON and XLSX files. Only its
+    requester downloads it (another user may see less, or more), while they still may."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    json_file = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    xlsx_file = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("subject-access export")
+        verbose_name_plural = _("subject-access exports")
+        indexes = [models.Index(fields=["content_type", "object_id", "requested_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"

@@ -15,6 +15,7 @@ models themselves, so an app registers only its fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,8 +71,20 @@ class Linked:
     export_fields: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Hold:
+    """A reason another app has to keep a subject's records: the retention job leaves them alone
+    (an open deal the person is a contact of). `condition()` returns an expression over the
+    subject's rows (a Q or an Exists with OuterRef("pk")), true for the held ones."""
+
+    subject: str  # a Subject.key
+    label: str
+    condition: Callable[[], Any]
+
+
 _subjects: dict[str, Subject] = {}
 _linked: list[Linked] = []
+_holds: list[Hold] = []
 
 
 def register_subject(subject: Subject) -> None:
@@ -81,6 +94,15 @@ def register_subject(subject: Subject) -> None:
 def register_linked(linked: Linked) -> None:
     if linked not in _linked:
         _linked.append(linked)
+
+
+def register_hold(hold: Hold) -> None:
+    if hold not in _holds:
+        _holds.append(hold)
+
+
+def holds_for(subject_key: str) -> list[Hold]:
+    return [item for item in _holds if item.subject == subject_key]
 
 
 def subject(key: str) -> Subject | None:

@@ -10,4 +10,9 @@ urlpatterns = [
     path("people/<int:pk>/anonymise/", views.person_anonymise, name="person_anonymise"),
     path("people/<int:pk>/touch/", views.person_touch, name="person_touch"),
     path("people/<int:pk>/subject-access/", views.person_subject_access, name="person_subject_access"),
+    path(
+        "people/<int:pk>/subject-access/exports/",
+        views.person_subject_access_exports,
+        name="person_subject_access_exports",
+    ),
 ]

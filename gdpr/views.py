@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -159,3 +160,42 @@ def person_subject_access(request, pk: int):
         f'attachment; filename="subject-access-{subject.key}-{person.pk}.{extension}"'
     )
     return response
+
+
+EXPORT_FORMATS = {
+    "json": ("json_file", "application/json"),
+    "xlsx": ("xlsx_file", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def person_subject_access_exports(request, pk: int):
+    """The user's background exports of the person: POST asks for a new one (JSON and XLSX,
+    built by a worker); GET lists them, or with ?export=<id>&format=json|xlsx downloads one
+    (logged). Only the requester downloads an export, and only while they may see the person."""
+    access.require_permission(request.user, services.EXPORT_PERMISSION)
+    subject = _person_subject()
+    person = access.get_visible_or_404(subject.model, request.user, pk=pk)
+    if request.method == "POST":
+        exports.subject_access_request(actor=request.user, record=person)
+        messages.success(request, _("The export is being prepared; download it here when it is ready."))
+        return redirect("gdpr:person_subject_access_exports", pk=person.pk)
+    mine = exports.exports_of(user=request.user, record=person)
+    if "export" in request.GET:
+        file_field, content_type = EXPORT_FORMATS.get(request.GET.get("format", ""), (None, None))
+        try:
+            export = mine.filter(status="ready").get(pk=request.GET["export"]) if file_field else None
+        except (exports.SubjectAccessExport.DoesNotExist, ValidationError):
+            export = None
+        if export is None:
+            raise Http404
+        exports.export_downloaded(actor=request.user, export=export, file_format=request.GET["format"])
+        extension = request.GET["format"]
+        return FileResponse(
+            getattr(export, file_field).open("rb"),
+            as_attachment=True,
+            filename=f"subject-access-{subject.key}-{person.pk}.{extension}",
+            content_type=content_type,
+        )
+    context = {"person": person, "exports": list(mine[: exports.EXPORTS_LISTED])}
+    return render(request, "gdpr/subject_access_exports.html", context)

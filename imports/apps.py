@@ -10,8 +10,8 @@ class ImportsConfig(AppConfig):
     def ready(self):
         from crm import listings
 
-        # Registers the batch task with crm.outbox, so a worker can run it.
-        from imports import services  # noqa: F401
+        # Registers the batch task and the full-account export with crm.outbox, so a worker can run them.
+        from imports import exports, services  # noqa: F401
 
         # "Import" beside each list's "New …" (seed 003), for who may import.
 
@@ -19,6 +19,7 @@ class ImportsConfig(AppConfig):
             ("contacts:company_list", "companies"),
             ("contacts:person_list", "people"),
             ("leads:lead_list", "leads"),
+            ("opportunities:deal_list", "deals"),
         ):
             listings.register_list_action(
                 page,

@@ -58,6 +58,9 @@ class MappingForm(forms.Form):
         self.fields["match_key"].choices = mappings.match_key_choices(job.kind)
         if job.kind != Kind.PEOPLE:
             del self.fields["create_related"]
+        if job.kind in mappings.CREATE_ONLY_KINDS:
+            self.fields["mode"].choices = [(Mode.CREATE, Mode.CREATE.label)]
+            self.fields["match_key"].choices = [("", _("— none —"))]
         self.column_names = []
         for index, heading in enumerate(job.headers):
             name = f"column_{index}"

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Activity
 from contacts.models import Company, Person
 from crm import custom_fields
 from crm.search import normalise_for_search
 from imports.models import Kind
 from leads.models import Lead
+from opportunities.models import Deal
 
 CUSTOM_PREFIX = "cf:"
 
@@ -120,6 +122,34 @@ WEBSITE = (
     "honlap",
     "webcím",
 )
+DEAL_NAME = (
+    "deal",
+    "deal name",
+    "opportunity",
+    "opportunity name",
+    "affär",
+    "affärsnamn",
+    "üzlet",
+    "lehetőség",
+)
+PIPELINE = ("pipeline", "sales pipeline", "säljprocess", "tratt", "értékesítési folyamat")
+STAGE = ("stage", "deal stage", "status", "fas", "steg", "skede", "szakasz", "fázis", "státusz")
+VALUE = ("value", "amount", "deal value", "värde", "belopp", "ordervärde", "érték", "összeg")
+CURRENCY = ("currency", "valuta", "pénznem", "deviza")
+PROBABILITY = ("probability", "probability (%)", "sannolikhet", "valószínűség")
+EXPECTED_CLOSE = ("expected close date", "close date expected", "förväntat avslut", "várható lezárás")
+CLOSED_ON = (
+    "close date", "closed on", "closed", "won date", "lost date", "date closed", "stängd", "avslutad",
+    "avslutsdatum", "lezárva", "lezárás dátuma",
+)  # fmt: skip
+LOST_REASON = ("lost reason", "reason lost", "förlustorsak", "anledning", "elvesztés oka")
+CONTACT = ("primary contact", "contact", "contact person", "kontaktperson", "kontakt", "kapcsolattartó")
+ACTIVITY_KIND = ("kind", "type", "activity type", "typ", "aktivitetstyp", "típus")
+SUBJECT = ("subject", "title", "activity", "ämne", "rubrik", "aktivitet", "tárgy", "tevékenység")
+ACTIVITY_DATE = ("date", "due", "due date", "when", "datum", "dátum", "időpont", "határidő")
+DONE = ("done", "status", "completed", "klar", "utförd", "kész", "elvégezve", "állapot")
+PERSON = ("person", "contact", "contact person", "kontaktperson", "kontakt", "kapcsolattartó", "személy")
+LEAD = ("lead", "prospect", "érdeklődő")
 DOMAIN = ("domain", "e-mail domain", "email domain", "domän", "e-postdomän", "domain név")
 
 FIELDS: dict[str, list[FieldSpec]] = {
@@ -157,9 +187,47 @@ FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("linkedin", _("LinkedIn"), LINKEDIN),
         FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
     ],
+    # Deals: created only (no match key); an open stage meets the stage gates as the form's deal
+    # does, a won or lost stage with its close date is recorded as a past sale (writers.DealWriter).
+    Kind.DEALS: [
+        FieldSpec("name", _("Deal name"), ("name", "namn", "név", *DEAL_NAME)),
+        FieldSpec("pipeline", _("Pipeline (name)"), PIPELINE),
+        FieldSpec("stage", _("Stage (name)"), STAGE),
+        FieldSpec("company", _("Company (name, org number or e-mail domain)"), COMPANY_SYNONYMS),
+        FieldSpec("primary_contact", _("Primary contact (e-mail or full name)"), CONTACT),
+        FieldSpec("value", _("Value"), VALUE),
+        FieldSpec("currency", _("Currency"), CURRENCY),
+        FieldSpec("probability", _("Probability (%)"), PROBABILITY),
+        FieldSpec("expected_close_date", _("Expected close date"), EXPECTED_CLOSE),
+        FieldSpec("closed_on", _("Won/lost on (closed deals)"), CLOSED_ON),
+        FieldSpec("lost_reason", _("Lost reason"), LOST_REASON),
+        FieldSpec("description", _("Description"), DESCRIPTION),
+        FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+    ],
+    # Past (or open) activities, linked to the records they name (writers.ActivityWriter).
+    Kind.ACTIVITIES: [
+        FieldSpec("kind", _("Kind (to-do or meeting)"), ACTIVITY_KIND),
+        FieldSpec("subject", _("Subject"), SUBJECT),
+        FieldSpec("due_at", _("Date"), ACTIVITY_DATE),
+        FieldSpec("status", _("Done (yes/no)"), DONE),
+        FieldSpec("notes", _("Notes"), DESCRIPTION),
+        FieldSpec("company", _("Company (name, org number or e-mail domain)"), COMPANY_SYNONYMS),
+        FieldSpec("person", _("Person (e-mail or full name)"), PERSON),
+        FieldSpec("deal", _("Deal (name)"), DEAL_NAME),
+        FieldSpec("lead", _("Lead (e-mail or full name)"), LEAD),
+        FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+    ],
 }
 SUPPORTED_KINDS = tuple(FIELDS)
-MODELS: dict[str, type[models.Model]] = {Kind.COMPANIES: Company, Kind.PEOPLE: Person, Kind.LEADS: Lead}
+MODELS: dict[str, type[models.Model]] = {
+    Kind.COMPANIES: Company,
+    Kind.PEOPLE: Person,
+    Kind.LEADS: Lead,
+    Kind.DEALS: Deal,
+    Kind.ACTIVITIES: Activity,
+}
+# Kinds written only as new records: nothing to match them by, so no update modes.
+CREATE_ONLY_KINDS = (Kind.DEALS, Kind.ACTIVITIES)
 
 
 def normalise_heading(heading: str) -> str:
@@ -176,7 +244,7 @@ def field_specs(kind: str) -> list[FieldSpec]:
                 CUSTOM_PREFIX + definition.key,
                 definition.label,
                 (definition.label, definition.key),
-                match_key=definition.field_type == "text",
+                match_key=definition.field_type == "text" and kind not in CREATE_ONLY_KINDS,
             )
         )
     return specs

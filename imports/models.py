@@ -50,8 +50,9 @@ class ImportJob(models.Model):
         DONE = "done", _("Finished")
         CANCELLED = "cancelled", _("Cancelled")
         UNDONE = "undone", _("Undone")
+        FAILED = "failed", _("Failed")
 
-    FINISHED = (Status.DONE, Status.CANCELLED, Status.UNDONE)
+    FINISHED = (Status.DONE, Status.CANCELLED, Status.UNDONE, Status.FAILED)
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -88,6 +89,8 @@ class ImportJob(models.Model):
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # Why a failed import stopped (the error the background work gave up on).
+    message = models.TextField(_("message"), blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -155,3 +158,54 @@ class SavedMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+EXPORT_ACCOUNT = "imports.export_account"  # held by Administrators alone
+
+
+class AccountExportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AccountExportQuerySet:
+        """Who may export the whole account (Administrators) sees every such export; nobody else
+        sees any."""
+        if not user.is_authenticated or not user.is_active or not user.has_perm(EXPORT_ACCOUNT):
+            return self.none()
+        return self
+
+
+class AccountExport(models.Model):
+    """A workbook of the whole account (one sheet per kind of record), written by a queued task
+    (imports.exports) and downloaded from its page when ready."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    # Rows written per sheet ({"companies": 1200, …}), and the sheets cut at the row cap.
+    counts = models.JSONField(_("rows"), default=dict, blank=True)
+    truncated = models.JSONField(_("sheets cut at the row cap"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    objects = AccountExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("full-account export")
+        verbose_name_plural = _("full-account exports")
+        permissions = [("export_account", _("Can export the whole account"))]
+
+    def __str__(self) -> str:
+        return _("Full-account export of %(date)s") % {
+            "date": timezone.localtime(self.created_at).strftime("%Y-%m-%d")
+        }

@@ -14,6 +14,7 @@ import io
 import json
 from typing import Any
 
+from celery import shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import outbox
+from crm.models import QueuedTask
 from crm.services import audit_record
 from imports import mapping as mappings
 from imports import readers
@@ -111,6 +113,8 @@ def job_configure(
         raise ValidationError(_("Choose fields from the list."))
     if len(set(chosen.values())) != len(chosen):
         raise ValidationError(_("Each field can be filled from one column only."))
+    if job.kind in mappings.CREATE_ONLY_KINDS and mode != Mode.CREATE:
+        raise ValidationError(_("Deals and activities are imported as new records only."))
     if match_key and match_key not in known:
         raise ValidationError(_("Choose a match key from the list."))
     if mode != Mode.CREATE and not match_key:
@@ -250,6 +254,43 @@ def job_run_batch(*, job_id: int, after: int) -> None:
         outbox.enqueue(job_run_batch, job_id=job_id, after=last)
 
 
+BATCH_TASK = f"{job_run_batch.__module__}.{job_run_batch.__qualname__}"
+
+
+def fail_given_up_jobs() -> int:
+    """End "failed", with the error, every unfinished import whose batch the outbox gave up on
+    (a batch that kept failing outside the database: its queued task is "failed" after its
+    attempts), instead of leaving it "running" for ever. Returns how many jobs it ended."""
+    given_up = QueuedTask.objects.filter(function=BATCH_TASK, status=QueuedTask.Status.FAILED)
+    ended = 0
+    for kwargs, error in given_up.values_list("kwargs", "last_error"):
+        job_id = kwargs.get("job_id")
+        message = _("The background work gave up on a batch: %(error)s") % {
+            "error": error or _("unknown error")
+        }
+        with transaction.atomic():
+            job = (
+                ImportJob.objects.select_for_update(of=("self",))
+                .select_related("owner")
+                .exclude(status__in=[*ImportJob.FINISHED, ImportJob.Status.DRAFT])
+                .filter(pk=job_id)
+                .first()
+            )
+            if job is None:
+                continue
+            job.message = message[:2000]
+            job.save(update_fields=["message"])
+            _finish(job, ImportJob.Status.FAILED)
+            ended += 1
+    return ended
+
+
+@shared_task
+def jobs_fail_given_up() -> int:
+    """Beat (crm/settings.py): imports whose batch the outbox gave up on end "failed"."""
+    return fail_given_up_jobs()
+
+
 def job_run_here(*, job: ImportJob, progress=None) -> ImportJob:
     """Run a started job in this process, batch after batch, each in its own transaction (the
     management command). `progress(job)` is called after each batch."""
@@ -296,7 +337,7 @@ def rejected_rows_xlsx(job: ImportJob) -> bytes:
 
 def undo_blockers(job: ImportJob) -> list[str]:
     """Why the import cannot be undone (empty: it can)."""
-    if job.status != ImportJob.Status.DONE and job.status != ImportJob.Status.CANCELLED:
+    if job.status not in (ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.FAILED):
         return [_("Only a finished import can be undone.")]
     model = mappings.MODELS[job.kind]
     ids = job.rows.filter(outcome__in=["created", "updated"]).values_list("record_id", flat=True)
@@ -319,10 +360,11 @@ def job_undo(*, actor, job: ImportJob) -> dict[str, Any]:
     updated = list(job.rows.filter(outcome="updated").values_list("record_id", flat=True))
     deleted, _details = model._default_manager.filter(pk__in=created).delete()
     restored = 0
-    history = model.history.filter(id__in=updated, history_date__lt=job.started_at)
     latest: dict[int, Any] = {}
-    for entry in history.order_by("id", "-history_date", "-history_id"):
-        latest.setdefault(entry.id, entry)
+    if updated:  # deals and activities are only created, and activities keep no history
+        history = model.history.filter(id__in=updated, history_date__lt=job.started_at)
+        for entry in history.order_by("id", "-history_date", "-history_id"):
+            latest.setdefault(entry.id, entry)
     for entry in latest.values():
         entry.instance.save()
         restored += 1

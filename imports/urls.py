@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
     path("<int:pk>/undo/", views.job_undo, name="job_undo"),
     path("<int:pk>/rejected.xlsx", views.job_rejected_download, name="job_rejected_download"),
+    path("account-export/", views.account_export, name="account_export"),
 ]

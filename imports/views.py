@@ -1,16 +1,17 @@
 """The import wizard: upload → mapping and preview → progress → result (seed 003, issue 12)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import access
+from imports import exports as account_exports
 from imports import readers, services
 from imports.forms import MappingForm, SavedMappingForm, UploadForm
-from imports.models import ImportJob
+from imports.models import AccountExport, ImportJob
 
 PERMISSION = services.PERMISSION
 
@@ -136,3 +137,43 @@ def job_rejected_download(request, pk: int):
     )
     response["Content-Disposition"] = f'attachment; filename="rejected-rows-{job.pk}.xlsx"'
     return response
+
+
+# The full-account export (Administrators)
+
+
+def _require_administrator(request) -> None:
+    if not account_exports.is_administrator(request.user):
+        raise PermissionDenied
+
+
+def account_export(request):
+    """The full-account exports: request one (POST), watch them get ready, download one
+    (?download=<id>). One route: every export is every Administrator's, so the permission is the
+    whole of the access rule (tests/access_matrix.py)."""
+    _require_administrator(request)
+    if request.method == "POST":
+        account_exports.account_export_request(actor=request.user)
+        messages.info(request, _("The export is being written; its download appears here when it is ready."))
+        return redirect("imports:account_export")
+    if "download" in request.GET:
+        return _download(request, request.GET["download"])
+    recent = list(account_exports.exports_visible_to(request.user)[:20])
+    context = {
+        "exports": recent,
+        "waiting": any(export.status == AccountExport.Status.QUEUED for export in recent),
+        "row_cap": account_exports.ROW_CAP,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "imports/account_export.html#export-table", context)
+    return render(request, "imports/account_export.html", context)
+
+
+def _download(request, pk: str):
+    if not pk.isdigit():
+        raise Http404
+    export = get_object_or_404(
+        account_exports.exports_visible_to(request.user), pk=int(pk), status=AccountExport.Status.DONE
+    )
+    name = export.file.name.rsplit("/", 1)[-1]
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=name)

@@ -10,26 +10,32 @@ leads.services one by one, because creating a lead triggers the automation rules
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from activities.models import Activity, ActivityType, MeetingCategory
 from contacts import required_fields
 from contacts.matching import usable_domain
-from contacts.models import Company
+from contacts.models import Company, Person
 from crm import access, custom_fields
 from crm.search import normalise_for_search
 from imports.mapping import CUSTOM_PREFIX, MODELS
 from imports.models import ImportJob, ImportRow, Kind, Mode
 from leads import services as lead_services
 from leads.models import Lead
+from opportunities import pipeline as gates
+from opportunities import services as deal_services
+from opportunities.models import Deal, Stage
 
 
 @dataclass
@@ -95,7 +101,10 @@ class Writer:
         self.model = MODELS[job.kind]
         self.mapping = {int(index): name for index, name in job.mapping.items() if name}
         self.definitions = {d.key: d for d in custom_fields.definitions_for(self.model)}
-        self.required = set(required_fields.required_fields_for(self.model))
+        try:
+            self.required = set(required_fields.required_fields_for(self.model))
+        except LookupError:  # deals and activities have no minimum-field setting
+            self.required = set()
 
     # -- reading a row ---------------------------------------------------------------------------
 
@@ -393,10 +402,350 @@ class LeadWriter(Writer):
                 planned.reject(_errors_of(error))
 
 
+# -- related records named by a row: one query per kind of record per batch ------------------------
+
+# A company's organisation number is an administrator's custom field of companies; these keys are
+# the ones the import knows as such.
+ORG_NUMBER_KEYS = ("org_number", "orgnr", "org_nr", "organisation_number", "organization_number")
+
+
+def _index(records, keys_of) -> dict[str, list]:
+    """Records by each of their keys (lower-cased); a key naming several records lists them all."""
+    found: dict[str, list] = {}
+    for record in records:
+        for key in {key.strip().lower() for key in keys_of(record) if key and key.strip()}:
+            found.setdefault(key, []).append(record)
+    return found
+
+
+def companies_named(actor, names: set[str]) -> dict[str, list[Company]]:
+    """The companies `actor` can see by name (any case), organisation number or e-mail domain."""
+    if not names:
+        return {}
+    domains = {usable_domain(name) for name in names if "." in name and " " not in name} - {""}
+    org_keys = [d.key for d in custom_fields.definitions_for(Company) if d.key in ORG_NUMBER_KEYS]
+    condition = Q(name_upper__in=[name.upper() for name in names]) | Q(email_domain__in=domains)
+    for key in org_keys:
+        condition |= Q(**{f"custom_fields__{key}__in": sorted(names)})
+    records = Company.objects.visible_to(actor).annotate(name_upper=Upper("name")).filter(condition)
+    return _index(
+        records.order_by("pk"),
+        lambda c: [c.name, c.email_domain, *(str(c.custom_fields.get(key) or "") for key in org_keys)],
+    )
+
+
+def _named_by_email_or_full_name(queryset, names: set[str]) -> dict[str, list]:
+    """People or leads by e-mail address (any case) or "first last" name (any case)."""
+    if not names:
+        return {}
+    emails = [name.upper() for name in names if "@" in name]
+    full = [name.upper() for name in names if "@" not in name]
+    records = queryset.annotate(
+        email_upper=Upper("email"), full_upper=Upper(Concat("first_name", Value(" "), "last_name"))
+    ).filter(Q(email_upper__in=emails) | Q(full_upper__in=full))
+    return _index(records.order_by("pk"), lambda r: [r.email, f"{r.first_name} {r.last_name}"])
+
+
+def people_named(actor, names: set[str]) -> dict[str, list[Person]]:
+    return _named_by_email_or_full_name(Person.objects.visible_to(actor), names)
+
+
+def leads_named(actor, names: set[str]) -> dict[str, list[Lead]]:
+    return _named_by_email_or_full_name(Lead.objects.visible_to(actor), names)
+
+
+def deals_named(actor, names: set[str]) -> dict[str, list[Deal]]:
+    if not names:
+        return {}
+    records = Deal.objects.visible_to(actor).annotate(name_upper=Upper("name"))
+    return _index(
+        records.filter(name_upper__in=[n.upper() for n in names]).order_by("pk"), lambda d: [d.name]
+    )
+
+
+def _pick(found: dict[str, list], name: str, what: str, company: Company | None = None):
+    """The one record `name` names, or the reason there is none (a str)."""
+    candidates = found.get(name.strip().lower(), [])
+    if len(candidates) > 1 and company is not None:
+        # A person named twice: the one at the row's company, if only one is.
+        at_company = [c for c in candidates if getattr(c, "company_id", None) == company.pk]
+        candidates = at_company or candidates
+    if not candidates:
+        return _("No %(what)s “%(name)s” that you can see.") % {"what": what, "name": name[:200]}
+    if len(candidates) > 1:
+        return _("Several %(what)s match “%(name)s”: use a unique key (e-mail, org number or domain).") % {
+            "what": what,
+            "name": name[:200],
+        }
+    return candidates[0]
+
+
+def _link_all(planned_rows, raws, values_list, links: dict[str, tuple[dict, str]]) -> None:
+    """Put the record each row names into its values (`links`: field → (records by key, what));
+    a row naming one that cannot be found, or several, is rejected naming the field."""
+    for raw, planned, values in zip(raws, planned_rows, values_list, strict=True):
+        if planned.outcome:
+            continue
+        errors: dict[str, str] = {}
+        for name, (found, what) in links.items():
+            text = raw.get(name, "")
+            if not text:
+                continue
+            picked = _pick(found, text, what, values.get("company"))
+            if isinstance(picked, str):
+                errors[name] = picked
+            else:
+                values[name] = picked
+        if errors:
+            planned.reject(errors)
+
+
+class DealWriter(Writer):
+    """Deals through opportunities.services, one by one (each in a savepoint).
+
+    A row in an open stage is created as the deal form creates it: every stage gate up to that
+    stage applies (a rejected row names the stage and what it lacks), and the automation rules
+    fire. A row in a won or lost stage is a past sale, recorded on its close date by
+    `deal_record_closed`: no gates (it went through the pipeline elsewhere), no automation rules,
+    and no sales order (decided there: the order of a past sale lives in the previous system)."""
+
+    RELATED = ("pipeline", "stage", "company", "primary_contact")
+
+    def convert(self, raw: dict[str, str], planned: Planned) -> dict[str, Any]:
+        # An empty cell leaves the field at its default (an empty number is not "").
+        kept = {k: v for k, v in raw.items() if k not in self.RELATED and v != ""}
+        return super().convert(kept, planned)
+
+    def link(self, planned_rows, raws, values_list) -> None:
+        stages = list(
+            Stage.objects.select_related("pipeline")
+            .filter(pipeline__is_active=True)
+            .order_by("pipeline__position", "pipeline__name", "position")
+        )
+        pipelines = {stage.pipeline.name.lower(): stage.pipeline for stage in stages}
+        default = stages[0].pipeline if stages else None
+        by_name = {(stage.pipeline_id, stage.name.lower()): stage for stage in stages}
+        first = {}
+        for stage in stages:
+            first.setdefault(stage.pipeline_id, stage)
+        for raw, planned, values in zip(raws, planned_rows, values_list, strict=True):
+            if planned.outcome:
+                continue
+            pipeline = default
+            if raw.get("pipeline"):
+                pipeline = pipelines.get(raw["pipeline"].lower())
+                if pipeline is None:
+                    planned.reject(
+                        {"pipeline": _("No pipeline “%(name)s” in use.") % {"name": raw["pipeline"][:100]}}
+                    )
+                    continue
+            if pipeline is None:
+                planned.reject({"pipeline": _("There is no pipeline in use to import deals into.")})
+                continue
+            stage = (
+                by_name.get((pipeline.pk, raw["stage"].lower())) if raw.get("stage") else first[pipeline.pk]
+            )
+            if stage is None:
+                planned.reject(
+                    {
+                        "stage": _("No stage “%(stage)s” in the pipeline %(pipeline)s.")
+                        % {"stage": raw["stage"][:100], "pipeline": pipeline.name}
+                    }
+                )
+                continue
+            values["pipeline"], values["stage"] = pipeline, stage
+        companies = companies_named(self.actor, {raw["company"] for raw in raws if raw.get("company")})
+        _link_all(planned_rows, raws, values_list, {"company": (companies, _("company"))})
+        people = people_named(
+            self.actor, {raw["primary_contact"] for raw in raws if raw.get("primary_contact")}
+        )
+        _link_all(planned_rows, raws, values_list, {"primary_contact": (people, _("person"))})
+
+    def _plan_one(self, planned: Planned, values: dict[str, Any], record) -> None:
+        values.setdefault("owner", self.actor)
+        deal = Deal(**values)
+        self._validate(planned, deal, values, creating=True)  # also turns the text into values
+        if planned.outcome:
+            return
+        labels = {name: getattr(deal, name) for name in ("name", "probability") if name in values}
+        errors = gates.fixed_label_errors(deal.pipeline, labels)
+        if errors:
+            planned.reject(errors)
+            return
+        if deal.stage.kind == Stage.Kind.OPEN:
+            deal.closed_on = None
+            missing = gates.missing_for_move(deal, deal.stage, confirmed=set())
+            if missing:
+                planned.reject({"stage": " ".join(item.message for item in missing)})
+                return
+        elif deal.closed_on is None:
+            planned.reject({"closed_on": _("A won or lost deal needs the date it was closed.")})
+            return
+        elif deal.closed_on > timezone.localdate():
+            planned.reject({"closed_on": _("The date a deal was won or lost cannot be in the future.")})
+            return
+        planned.outcome = ImportRow.Outcome.CREATED
+        planned.record = deal
+
+    def write(self, planned_rows: list[Planned]) -> None:
+        for planned in planned_rows:
+            if planned.outcome != ImportRow.Outcome.CREATED:
+                continue
+            deal = planned.record
+            values = {name: getattr(deal, name) for name in deal_services.DEAL_FIELDS if name != "colleagues"}
+            try:
+                with transaction.atomic():
+                    if deal.stage.kind == Stage.Kind.OPEN:
+                        planned.record = deal_services.deal_create(
+                            actor=self.actor, pipeline=deal.pipeline, stage=deal.stage, values=values
+                        )
+                    else:
+                        planned.record = deal_services.deal_record_closed(
+                            actor=self.actor,
+                            pipeline=deal.pipeline,
+                            stage=deal.stage,
+                            values=values,
+                            closed_on=deal.closed_on,
+                        )
+            except gates.StageGateError as error:
+                planned.record = None
+                planned.reject({"stage": str(error)})
+            except ValidationError as error:
+                planned.record = None
+                planned.reject(_errors_of(error))
+
+
+YES = {"yes", "y", "x", "1", "true", "done", "ja", "j", "klar", "utförd", "igen", "i", "kész", "elvégezve"}
+NO = {"", "no", "n", "0", "false", "open", "nej", "öppen", "nem", "nyitott"}
+MEETING = {"meeting", "möte", "megbeszélés", "találkozó"}
+# A to-do's words, and the seeded activity type (seed 002) each names.
+TODO = {
+    "": "other", "to-do": "other", "todo": "other", "task": "other", "att göra": "other",
+    "uppgift": "other", "feladat": "other", "teendő": "other", "call": "phone call",
+    "phone": "phone call", "samtal": "phone call", "telefon": "phone call", "hívás": "phone call",
+    "email": "e-mail", "mail": "e-mail", "e-post": "e-mail", "levél": "e-mail",
+}  # fmt: skip
+
+
+class ActivityWriter(Writer):
+    """Past activities (history) and open to-dos, linked to the records they name.
+
+    Validated as activities.services validates (the model's rules, links only to records the
+    importer can see, the company following the deal, person or lead when none is named), then
+    written in bulk: an imported activity is history from the previous system, so the hooks of
+    live work (calendar invitations, touching the person "now") do not run."""
+
+    RELATED = ("company", "person", "deal", "lead", "kind")
+
+    def convert(self, raw: dict[str, str], planned: Planned) -> dict[str, Any]:
+        kept = {k: v for k, v in raw.items() if k not in self.RELATED and (v != "" or k == "status")}
+        values = super().convert(kept, planned)
+        errors: dict[str, str] = {}
+        done = values.get("status", "").lower()
+        if done in YES:
+            values["status"] = Activity.Status.DONE
+        elif done in NO:
+            values["status"] = Activity.Status.OPEN
+        else:
+            errors["status"] = _("Say yes or no, not “%(value)s”.") % {"value": done[:50]}
+        if values.get("due_at"):
+            when = _parse_moment(values["due_at"])
+            if when is None:
+                errors["due_at"] = _("Give a date (2024-03-31) or a date and time.")
+            else:
+                values["due_at"] = when
+        else:
+            values.pop("due_at", None)
+        if values.get("status") == Activity.Status.DONE:
+            values["done_at"] = values.get("due_at") or timezone.now()
+        if errors:
+            planned.reject(errors)
+        return values
+
+    def _kinds(self, planned_rows, raws, values_list) -> None:
+        """A row's kind: a meeting category or activity type by name, or a word for either."""
+        types = {t.name.lower(): t for t in ActivityType.objects.order_by("position", "pk")}
+        categories = {c.name.lower(): c for c in MeetingCategory.objects.order_by("position", "pk")}
+        for raw, planned, values in zip(raws, planned_rows, values_list, strict=True):
+            text = raw.get("kind", "").strip().lower()
+            if text in categories:
+                values["kind"], values["meeting_category"] = Activity.Kind.MEETING, categories[text]
+            elif text in types:
+                values["kind"], values["activity_type"] = Activity.Kind.TODO, types[text]
+            elif text in MEETING and categories:
+                category = categories.get("meeting") or next(iter(categories.values()))
+                values["kind"], values["meeting_category"] = Activity.Kind.MEETING, category
+            elif text in TODO and types:
+                kind = types.get(TODO[text]) or types.get("other") or next(iter(types.values()))
+                values["kind"], values["activity_type"] = Activity.Kind.TODO, kind
+            else:
+                planned.reject(
+                    {
+                        "kind": _("Say “to-do”, “meeting” or a type of activity, not “%(value)s”.")
+                        % {"value": text[:50]}
+                    }
+                )
+
+    def link(self, planned_rows, raws, values_list) -> None:
+        self._kinds(planned_rows, raws, values_list)
+
+        def names(field):
+            return {raw[field] for raw in raws if raw.get(field)}
+
+        _link_all(
+            planned_rows,
+            raws,
+            values_list,
+            {
+                "company": (companies_named(self.actor, names("company")), _("company")),
+                "person": (people_named(self.actor, names("person")), _("person")),
+                "deal": (deals_named(self.actor, names("deal")), _("deal")),
+                "lead": (leads_named(self.actor, names("lead")), _("lead")),
+            },
+        )
+        for values in values_list:
+            if values.get("company") is None:  # as activities.services: the company follows
+                for name in ("deal", "person", "lead"):
+                    company_id = getattr(values.get(name), "company_id", None)
+                    if company_id is not None:
+                        values["company_id"] = company_id
+                        break
+
+    def _plan_one(self, planned: Planned, values: dict[str, Any], record) -> None:
+        values.setdefault("owner", self.actor)
+        activity = Activity(**values)
+        self._validate(planned, activity, values, creating=True)
+        if not planned.outcome:
+            planned.outcome = ImportRow.Outcome.CREATED
+            planned.record = activity
+
+    def write(self, planned_rows: list[Planned]) -> None:
+        new = [p.record for p in planned_rows if p.outcome == ImportRow.Outcome.CREATED]
+        if new:
+            Activity.objects.bulk_create(new)
+
+
+def _parse_moment(text: str):
+    """A date or a date and time from a cell (ISO, as the readers give dates), made aware."""
+    text = text.strip()
+    try:
+        moment = parse_datetime(text.replace("T", " ")) or None
+        if moment is None:
+            day = parse_date(text)
+            moment = datetime.combine(day, time(9, 0)) if day else None
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 WRITERS: dict[str, type[Writer]] = {
     Kind.COMPANIES: CompanyWriter,
     Kind.PEOPLE: PersonWriter,
     Kind.LEADS: LeadWriter,
+    Kind.DEALS: DealWriter,
+    Kind.ACTIVITIES: ActivityWriter,
 }
 
 

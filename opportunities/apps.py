@@ -35,6 +35,12 @@ class OpportunitiesConfig(AppConfig):
         cards.register_panel(
             Company, cards.Panel("opportunities/partials/company_deals.html", company_deals_panel, order=20)
         )
+        # gdpr
+        from gdpr import registry as gdpr_registry
+
+        gdpr_registry.register_hold(
+            gdpr_registry.Hold(subject="person", label=_("Open deals"), condition=person_on_open_deal)
+        )
 
 
 # What a company's card shows of its deals: the first 50 by stage kind (open ones first) and
@@ -53,3 +59,16 @@ def company_deals_panel(company, user) -> dict:
         .order_by("stage__kind", "expected_close_date")
     )
     return {"deals": deals[:COMPANY_DEALS_SHOWN]}
+
+
+def person_on_open_deal():
+    """A person is kept from the retention job while a deal they are the primary contact or a
+    contact of is open (an expression over Person rows, for gdpr.registry.Hold)."""
+    from django.db.models import Exists, OuterRef
+
+    from opportunities.models import Deal, DealContact, Stage
+
+    open_deals = Deal.objects.filter(stage__kind=Stage.Kind.OPEN)
+    return Exists(open_deals.filter(primary_contact=OuterRef("pk"))) | Exists(
+        DealContact.objects.filter(person=OuterRef("pk"), deal__stage__kind=Stage.Kind.OPEN)
+    )

@@ -93,6 +93,35 @@ def deal_create(
 
 
 @transaction.atomic
+def deal_record_closed(
+    *, actor, pipeline: Pipeline, stage: Stage, values: dict[str, Any], closed_on, sales_order: bool = False
+) -> Deal:
+    """Record a deal won or lost in another system (an import of past sales): straight into the
+    won or lost `stage`, on `closed_on`.
+
+    The stage gates are not checked: they guard the way through the pipeline, which this deal took
+    elsewhere. The hooks of live work (on_deal_saved: automation rules, follow-up tasks) are not
+    called. `sales_order`: a won deal gets its sales order as a live win does; off by default,
+    because a past sale's order lives in the previous system, and a new one would take this
+    year's number and a generated confirmation for an order never placed here."""
+    values = _only(values)
+    colleagues = values.pop("colleagues", [])
+    _check_same_pipeline(pipeline, stage)
+    if stage.kind == Stage.Kind.OPEN:
+        raise ValidationError({"stage": _("Choose a won or lost stage for a closed deal.")})
+    if closed_on is None:
+        raise ValidationError({"closed_on": _("A closed deal needs the date it was won or lost.")})
+    if closed_on > timezone.localdate():
+        raise ValidationError({"closed_on": _("The date a deal was won or lost cannot be in the future.")})
+    _check_fixed_labels(pipeline, values)
+    deal = Deal(pipeline=pipeline, stage=stage, closed_on=closed_on, **values)
+    deal = record_create(actor=actor, instance=deal, many_to_many={"colleagues": colleagues})
+    if sales_order:
+        _order_if_won(actor=actor, deal=deal)
+    return deal
+
+
+@transaction.atomic
 def deal_update(*, actor, deal: Deal, changes: dict[str, Any], expected_version: int) -> Deal:
     """Change a deal's fields (not its stage). What the current stage requires and the deal has must
     stay; a requirement it lacked already (e.g. one added to the stage later) does not block the edit."""

@@ -169,12 +169,17 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "imports:job_apply_mapping": ObjectRoute("import_job", "view", "imports.run_import", method="POST"),
     "imports:job_cancel": ObjectRoute("import_job", "view", "imports.run_import", method="POST"),
     "imports:job_undo": ObjectRoute("import_job", "view", "imports.run_import", method="POST"),
+    # The full-account export (page, request by POST, ?download=<id>): Administrators alone; every
+    # such export is every Administrator's, so the permission is the whole rule.
+    "imports:account_export": ListRoute("imports.export_account"),
     # gdpr
     "gdpr:contact_age_list": ListRoute("gdpr.manage_personal_data"),
     "gdpr:contact_bulk": ListRoute("gdpr.manage_personal_data"),  # GET: the confirm step
     "gdpr:person_anonymise": ObjectRoute("person", "edit", "gdpr.manage_personal_data"),
     "gdpr:person_touch": ObjectRoute("person", "edit", "gdpr.manage_personal_data", method="POST"),
     "gdpr:person_subject_access": ObjectRoute("person", "view", "gdpr.export_personal_data", method="POST"),
+    # GET: the user's own background exports of the person (?export=&format= downloads one); POST: a new one
+    "gdpr:person_subject_access_exports": ObjectRoute("person", "view", "gdpr.export_personal_data"),
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
@@ -372,6 +377,12 @@ CONTENT_ROUTES: dict[str, ListedRecords] = {
     "gdpr:contact_age_list": ListedRecords("person", "links"),
     # imports
 }
+# Lists and exports of things that are not one of the kinds above: their visibility has tests of
+# their own, and the name check still walks them (test_no_page_or_export_names_a_record_hidden…).
+NOT_RECORD_LISTS = {
+    "imports:job_list": "the user's own imports (tests/imports/test_access.py)",
+    "imports:account_export": "every record of the account, for Administrators only",
+}
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {
     "leads:lead_list": ["status="],
@@ -393,6 +404,7 @@ class ContentRecords:
     pipeline: int  # of every deal
     # activities: one on each owner's deal (they follow their deal's visibility, not an owner's)
     activities: dict[str, object] = field(default_factory=dict)
+    import_jobs: dict[str, object] = field(default_factory=dict)  # one run by each persona
 
     def tokens(self, kind: str, record) -> list[str]:
         if kind in ("person", "lead"):
@@ -479,6 +491,7 @@ def build_content_records(personas, media_root) -> ContentRecords:
     from opportunities.models import DealContact
     from opportunities.sales import services as sales
     from tests.factories import CompanyFactory, DealFactory, LeadFactory, PersonFactory
+    from tests.imports import records as records_of_imports
 
     def owned(key: str) -> dict:
         if key == "unassigned":
@@ -582,6 +595,7 @@ def build_content_records(personas, media_root) -> ContentRecords:
         documents=documents,
         pipeline=next(iter(deals.values())).pipeline_id,
         activities=content_activities(personas, deals),
+        import_jobs=records_of_imports.import_jobs_by_owner(personas),
     )
 
 
@@ -712,6 +726,7 @@ def content_check_urls(user, records: ContentRecords) -> list[tuple[str, str]]:
         "order": records.orders,
         "document": records.documents,
         "activity": records.activities,
+        "import_job": records.import_jobs,
     }
     urls = []
     for name, pattern, _takes_parameters in iter_routes():

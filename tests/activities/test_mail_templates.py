@@ -25,7 +25,12 @@ def thank_you(db):
 def customer(personas):
     company = CompanyFactory(name="Nordlys Arkiv", owner=personas.rep)
     return PersonFactory(
-        first_name="Åsa", last_name="Öberg", email="asa@nordlys.example", company=company, owner=personas.rep
+        first_name="Åsa",
+        last_name="Öberg",
+        email="asa@nordlys.example",
+        company=company,
+        owner=personas.rep,
+        consent_email=True,
     )
 
 
@@ -237,4 +242,26 @@ def test_someone_elses_hidden_person_is_404_and_no_permission_is_403(
     assert client.get(compose_url(mine)).status_code == 403
     nobody.user_permissions.add(Permission.objects.get(codename="add_activity"))
     assert client.get(compose_url(mine)).status_code == 200
+    assert not OutboundEmail.objects.exists()
+
+
+@pytest.mark.parametrize("refusal", [{"consent_email": False}, {"unsubscribed_at": "2026-01-01T00:00:00Z"}])
+def test_a_person_without_consent_to_email_is_refused_and_nothing_is_sent(
+    personas, customer, thank_you, refusal
+):
+    type(customer).objects.filter(pk=customer.pk).update(**refusal)
+    customer.refresh_from_db()
+    with pytest.raises(ValidationError, match="has not agreed to receive e-mail"):
+        templates_mail.template_send(actor=personas.rep, template=thank_you, person=customer, send_key="k1")
+    assert not OutboundEmail.objects.exists() and not Activity.objects.exists()
+
+
+def test_the_card_says_why_a_mail_to_a_person_without_consent_was_not_sent(
+    client, personas, customer, thank_you
+):
+    type(customer).objects.filter(pk=customer.pk).update(consent_email=False)
+    client.force_login(personas.rep)
+    _response, send_key = preview(client, customer, thank_you)
+    response = client.post(compose_url(customer), {"template": thank_you.pk, "send_key": send_key})
+    assert response.status_code == 422 and "has not agreed to receive e-mail" in response.content.decode()
     assert not OutboundEmail.objects.exists()

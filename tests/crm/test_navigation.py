@@ -9,8 +9,11 @@ from crm.navigation import NAV_ITEMS, navigation_for
 @pytest.mark.parametrize(
     ("persona", "labels"),
     [
-        ("admin", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work", "Admin"]),
-        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
+        (
+            "admin",
+            ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work", "GDPR", "Admin"],
+        ),
+        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work", "GDPR"]),
         ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
         ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
     ],

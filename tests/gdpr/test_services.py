@@ -192,3 +192,36 @@ def test_settings_refuse_unknown_fields(db):
     with pytest.raises(ValidationError):
         services.settings_update(actor=None, anonymised_fields=["person.owner"], retention_months=12)
     assert GdprSettings.load().anonymised_fields == []
+
+
+def _people_with_copies(count: int, owner) -> list[int]:
+    pks = []
+    for number in range(count):
+        person = PersonFactory(first_name=f"Batch{number}", email=f"batch{number}@old.example", owner=owner)
+        contacts_services.person_update(
+            actor=owner, person=person, changes={"title": f"Chief {number}"}, expected_version=person.version
+        )
+        ActivityFactory(person=person, notes=f"Mail batch{number}@old.example")
+        LeadFactory(first_name=f"Batch{number}", converted_person=person)
+        email_queue(recipients=[person.email], subject="Hello", body_text=f"Dear Batch{number}")
+        pks.append(person.pk)
+    return pks
+
+
+def test_bulk_anonymisation_is_set_based_the_same_queries_for_2_and_20_people(
+    personas, cover_email_and_phone
+):
+    from django.test.utils import CaptureQueriesContext
+
+    warm_up = _people_with_copies(1, personas.admin)  # content types cached, as in a worker
+    services.records_anonymise(actor=personas.admin, model=Person, pks=warm_up)
+    few = _people_with_copies(2, personas.admin)
+    many = _people_with_copies(20, personas.admin)
+    with CaptureQueriesContext(connection) as small:
+        assert services.records_anonymise(actor=personas.admin, model=Person, pks=few) == 2
+    with CaptureQueriesContext(connection) as large:
+        assert services.records_anonymise(actor=personas.admin, model=Person, pks=many) == 20
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert not Person.objects.filter(first_name__startswith="Batch").exists()
+    assert not Lead.objects.filter(first_name__startswith="Batch").exists()
+    assert not Activity.objects.filter(notes__contains="@old.example").exists()

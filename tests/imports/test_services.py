@@ -203,3 +203,36 @@ def test_rejected_rows_download_as_xlsx_with_the_reason(manager, minimum_relaxed
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("Row", "Reason") and len(rows) == 4
     assert rows[3][2] == "=cmd|' /C calc'!A0"  # text, not a formula
+
+
+def test_a_batch_the_outbox_gives_up_on_ends_the_job_failed_with_the_error(
+    manager, minimum_relaxed, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A batch failing outside the database (here: the writer raises) is retried by the outbox
+    and, after its last attempt, given up on: the job then ends "failed" with the error, not
+    "running" for ever; nothing of the failed batch is written."""
+    from crm import outbox
+    from crm.models import QueuedTask
+    from imports import writers
+
+    def broken(self, planned_rows):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(writers.PersonWriter, "write", broken)
+    CompanyFactory(name="Acme AB", owner=manager)
+    job = _job(manager)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.job_start(actor=manager, job=job)
+    task = QueuedTask.objects.get(function=services.BATCH_TASK)
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        QueuedTask.objects.filter(pk=task.pk).update(retry_at=None)
+        with pytest.raises(RuntimeError):
+            outbox.run_queued(task.pk)
+        if attempt == 1:  # still retried: the job waits, not failed yet
+            assert services.fail_given_up_jobs() == 0
+            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED
+    assert services.jobs_fail_given_up() == 1  # the beat's sweep
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "the disk went away" in job.message
+    assert job.finished_at and not Person.objects.exists()
+    assert services.fail_given_up_jobs() == 0  # once only

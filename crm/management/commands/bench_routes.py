@@ -59,6 +59,7 @@ from contacts.models import Company, Person
 from crm import bench, exports
 from crm.models import Document, User
 from crm.search import normalise_for_search
+from imports.models import ImportJob
 from leads.models import Lead
 from opportunities.models import Deal, DealContact, DealLine, Quote, SalesOrder, Stage
 from tests.access_matrix import (
@@ -146,6 +147,8 @@ def card_records(rep: User) -> dict[str, models.Model | None]:
         "activity": Activity.objects.filter(owner=rep, status=Activity.Status.OPEN)
         .order_by("-due_at", "pk")
         .first(),
+        # Only Administrators and Managers import: the latest import of anyone's.
+        "import_job": ImportJob.objects.order_by("-pk").first(),
     }
 
 

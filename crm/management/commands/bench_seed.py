@@ -54,6 +54,7 @@ from crm.bench_load import LoadReport, assign_ids, vacuum_analyse
 from crm.documents import document_attach
 from crm.models import AuditEvent, Team, User
 from crm.services import audit_record
+from imports import services as import_services
 from leads import services as lead_services
 from leads.management.bench_leads import LeadGenerator
 from leads.models import Lead
@@ -159,6 +160,15 @@ class Command(BaseCommand):
             f"{made['quotes']} quotes and {made['orders']} sales orders with their PDFs, "
             f"{made['changes']} changes in the history: {cards_seconds:.1f} s."
         )
+        # One finished import of the admin's (pasted cells, through the imports services), so that
+        # the walk opens an import's pages too.
+        job = import_services.job_create(
+            actor=users["admin"],
+            kind="companies",
+            pasted="Company\tE-mail domain\nBench Import AB\tbench-import.example\nBench Import Två AB\t\n",
+        )
+        import_services.job_start(actor=users["admin"], job=job, in_worker=False)
+        import_services.job_run_here(job=job)
         started_vacuum = time.perf_counter()
         verb = vacuum_analyse()
         self.stdout.write(f"{verb}: {time.perf_counter() - started_vacuum:.1f} s.")
