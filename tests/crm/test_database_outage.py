@@ -117,9 +117,17 @@ def test_a_fast_restart_of_postgresql_answers_503_and_loses_or_doubles_no_acknow
     recovery_seconds = []
     for index, restarted in enumerate(restarts):
         window_end = restarts[index + 1] if index + 1 < len(restarts) else float("inf")
-        in_window = [e for e in exchanges if restarted <= e.started < window_end]
-        last_failure = max((e.ended for e in in_window if not _ok(e)), default=restarted)
-        recovered = min(e.ended for e in in_window if _ok(e) and e.started >= last_failure)
+        # A request under way when the next restart began fails because of that restart: each
+        # failure belongs to the window it ended in, each success to the window it started in.
+        last_failure = max(
+            (e.ended for e in exchanges if not _ok(e) and restarted <= e.ended < window_end),
+            default=restarted,
+        )
+        recovered = min(
+            (e.ended for e in exchanges if _ok(e) and last_failure <= e.started < window_end),
+            default=None,
+        )
+        assert recovered is not None, f"no request succeeded after restart {index + 1}"
         recovery_seconds.append(round(recovered - restarted, 2))
     last_recovery = restarts[-1] + recovery_seconds[-1]
     after_recovery = [e for e in exchanges if e.started > last_recovery]
