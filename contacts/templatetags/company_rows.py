@@ -12,14 +12,21 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from contacts.models import Company
+from crm import lookup_cache
 from crm.cells import text
 
 register = template.Library()
+
+USER_NAME_FIELDS = ("first_name", "last_name", "username")  # what str(user) shows
 
 
 @register.simple_tag(takes_context=True)
 def company_rows(context, companies, custom_columns) -> SafeString:
     unassigned = html.escape(gettext("Unassigned"))
+    statuses = lookup_cache.labels(Company.status.field.related_model, "name")
+    sectors = lookup_cache.labels(Company.sector.field.related_model, "name")
+    owners = lookup_cache.labels(Company.owner.field.related_model, *USER_NAME_FIELDS)
     column_keys = [column.key for column in custom_columns]
     rows = []
     for company in companies:
@@ -30,17 +37,19 @@ def company_rows(context, companies, custom_columns) -> SafeString:
                 f'<td class="d-none d-lg-table-cell">{text(values.get(key) or "", context)}</td>'
                 for key in column_keys
             )
-        owner = company.owner
+        status = "" if company.status_id is None else html.escape(statuses[company.status_id])
+        sector = "" if company.sector_id is None else html.escape(sectors[company.sector_id])
+        owner = unassigned if company.owner_id is None else html.escape(owners[company.owner_id])
         badges = "".join(
             f'<td class="d-none d-md-table-cell">{cell}</td>' for cell in getattr(company, "badge_cells", ())
         )
         rows.append(
             f'\n      <tr>\n        <td><a href="{html.escape(company.get_absolute_url())}">'
             f"{text(company.name, context)}</a></td>\n"
-            f"        <td>{text(company.status or '', context)}</td>\n"
-            f'        <td class="d-none d-md-table-cell">{text(company.sector or "", context)}</td>\n'
+            f"        <td>{status}</td>\n"
+            f'        <td class="d-none d-md-table-cell">{sector}</td>\n'
             f'        <td class="d-none d-md-table-cell">{text(company.email_domain, context)}</td>\n'
-            f"        <td>{unassigned if owner is None else text(owner, context)}</td>\n"
+            f"        <td>{owner}</td>\n"
             f"        {custom}{badges}\n      </tr>\n    "
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped

@@ -13,11 +13,15 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from crm import lookup_cache
 from crm.cells import text
 from crm.linked import HIDDEN_RECORD
 from crm.money import format_money
+from opportunities.models import Deal
 
 register = template.Library()
+
+USER_NAME_FIELDS = ("first_name", "last_name", "username")  # what str(user) shows
 
 BADGE_BY_KIND = {"won": "success", "lost": "secondary"}
 
@@ -29,9 +33,15 @@ def deal_rows(context, deals) -> SafeString:
         '<span class="text-body-secondary fst-italic" data-testid="hidden-record">'
         f"{html.escape(str(HIDDEN_RECORD))}</span>"
     )
+    pipelines = lookup_cache.labels(Deal.pipeline.field.related_model, "name")
+    stages = lookup_cache.table(Deal.stage.field.related_model, "name", "kind")
+    owners = lookup_cache.labels(Deal.owner.field.related_model, *USER_NAME_FIELDS)
     rows = []
     for deal in deals:
-        company, stage, owner = deal.company, deal.stage, deal.owner
+        company = deal.company
+        stage_name, stage_kind = stages[deal.stage_id]
+        pipeline = html.escape(pipelines[deal.pipeline_id])
+        owner = unassigned if deal.owner_id is None else html.escape(owners[deal.owner_id])
         if company is None:
             company_cell = ""
         elif deal.company_visible:
@@ -46,12 +56,12 @@ def deal_rows(context, deals) -> SafeString:
             f'\n      <tr>\n        <td><a href="{html.escape(deal.get_absolute_url())}">'
             f"{text(deal.name, context)}</a></td>\n"
             f"        <td>{company_cell}</td>\n"
-            f'        <td><span class="badge text-bg-{BADGE_BY_KIND.get(stage.kind, "primary")}">'
-            f"{text(stage.name, context)}</span> "
-            f'<span class="small text-body-secondary">{text(deal.pipeline, context)}</span></td>\n'
+            f'        <td><span class="badge text-bg-{BADGE_BY_KIND.get(stage_kind, "primary")}">'
+            f"{html.escape(stage_name)}</span> "
+            f'<span class="small text-body-secondary">{pipeline}</span></td>\n'
             f'        <td class="text-end">{html.escape(format_money(deal.value, deal.currency))}</td>\n'
             f'        <td class="d-none d-md-table-cell">{close_date}</td>\n'
-            f"        <td>{unassigned if owner is None else text(owner, context)}</td>{badges}\n"
+            f"        <td>{owner}</td>{badges}\n"
             "      </tr>\n    "
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
