@@ -79,6 +79,7 @@ def field_filter(
     if isinstance(field, models.BooleanField):
         return django_filters.BooleanFilter(field_name=field_name, label=label)
     if dropdown:
+        # Its options are values of the records themselves, not of a watched table.
         return django_filters.ChoiceFilter(
             field_name=field_name,
             choices=lambda: _existing_values(
@@ -185,6 +186,19 @@ class ConfigurableFilterSet(django_filters.FilterSet):
 
     def owned_by(self, queryset, name, value):
         return queryset.filter(owner=value)
+
+    def rendering_key(self) -> tuple | None:
+        """What this filter bar's HTML shows besides watched tables (its class, the language and
+        the query string), or None when a field offers values read from the records themselves
+        (a dropdown of existing e-mail domains) or from a table nobody watches."""
+        for name, field in self.form.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                if not lookup_cache.is_watched(field.queryset.model):
+                    return None
+            elif isinstance(field, forms.ChoiceField) and callable(self.filters[name].extra.get("choices")):
+                return None
+        query = tuple(sorted((key, tuple(self.data.getlist(key))) for key in self.data)) if self.data else ()
+        return (type(self).__module__, type(self).__qualname__, get_language(), query)
 
     @property
     def is_filtered(self) -> bool:

@@ -49,6 +49,8 @@ TRIGGER = "crm_lookup_changed"
 IDENTITY_TABLE = "crm_identity_generation"
 IDENTITY_TRIGGER = "crm_identity_changed"
 MAX_VALUES = 10_000  # values a process keeps at most
+# Rendered page fragments (a list's filter bar, ~10-40 KB each) a process keeps at most.
+MAX_FRAGMENTS = 200
 SETUP_SQL = """
 CREATE SEQUENCE IF NOT EXISTS crm_lookup_generation_seq;
 CREATE TABLE IF NOT EXISTS crm_lookup_generation (
@@ -144,9 +146,10 @@ def current_generation() -> int | None:
 class _Kept:
     """Values of one process, kept while the generation they were read at is current."""
 
-    def __init__(self):
+    def __init__(self, max_values: int = MAX_VALUES):
         self.values: dict[Any, Any] = {}
         self.generation = None
+        self.max_values = max_values
 
     def get(self, generation, key: Any, load: Callable[[], T]) -> T:
         with _lock:
@@ -160,7 +163,7 @@ class _Kept:
         value = load()
         with _lock:
             if self.generation == generation:
-                if len(self.values) >= MAX_VALUES:
+                if len(self.values) >= self.max_values:
                     self.values.clear()  # keys that vary (a user's id) cannot grow without bound
                 self.values[key] = value
         return value
@@ -173,6 +176,7 @@ class _Kept:
 
 _lookups = _Kept()
 _identities = _Kept()
+_fragments = _Kept(MAX_FRAGMENTS)
 _values = _lookups.values  # what the process keeps (tests look)
 
 
@@ -185,6 +189,16 @@ def cached(key: Any, load: Callable[[], T]) -> T:
     if generation is None:  # not migrated yet: nothing to compare with
         return load()
     return _lookups.get(generation, key, load)
+
+
+def cached_fragment(key: Any, render: Callable[[], T]) -> T:
+    """A rendered piece of page that shows watched tables only (a filter bar: its options, labels
+    and the values typed into it), kept like `cached`'s values, in a smaller store: `key` must hold
+    everything else it shows (the language, the query string, the user's permissions)."""
+    generation = current_generation()
+    if generation is None:
+        return render()
+    return _fragments.get(generation, key, render)
 
 
 class _WholeTable(dict):
@@ -316,6 +330,7 @@ def clear() -> None:
     """Forget every kept value (tests; a process never needs to)."""
     _lookups.clear()
     _identities.clear()
+    _fragments.clear()
     _request.generation = None
 
 

@@ -232,7 +232,7 @@ def test_options_of_a_cached_field_validate_and_count(db):
 
 
 def test_the_process_keeps_a_bounded_number_of_values(db, monkeypatch):
-    monkeypatch.setattr(lookup_cache, "MAX_VALUES", 3)
+    monkeypatch.setattr(lookup_cache._lookups, "max_values", 3)
     for number in range(10):
         lookup_cache.cached(("test", number), lambda number=number: number)
     assert len(lookup_cache._values) <= 3
