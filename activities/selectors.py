@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, QuerySet
 
 from activities.models import Activity
+from crm import compiled_queries
 
 TIMELINE_OPEN_SHOWN = 20
 TIMELINE_HISTORY_SHOWN = 10
@@ -75,14 +76,19 @@ def next_steps(*, user, link: str, ids) -> dict[int, Activity]:
     ids = [pk for pk in ids if pk is not None]
     if not ids:
         return {}
-    rows = (
-        Activity.objects.visible_to(user)
-        .open()
-        .filter(**{f"{link}_id__in": ids})
-        .order_by(f"{link}_id", F("due_at").asc(nulls_last=True), "pk")
-        .distinct(f"{link}_id")
-        .only("pk", "subject", "due_at", "all_day", "status", f"{link}_id")
-    )
+
+    def earliest_open(ids_of_page):
+        return (
+            Activity.objects.visible_to(user)
+            .open()
+            .filter(**{f"{link}_id__in": ids_of_page})
+            .order_by(f"{link}_id", F("due_at").asc(nulls_last=True), "pk")
+            .distinct(f"{link}_id")
+            .only("pk", "subject", "due_at", "all_day", "status", f"{link}_id")
+        )
+
+    # The same query on every list page but for the ids: compiled once per user, role and link.
+    rows = compiled_queries.run_with_ids(("next-steps", link, user.pk, user.role), earliest_open, ids)
     return {getattr(row, f"{link}_id"): row for row in rows}
 
 

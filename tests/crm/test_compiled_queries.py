@@ -1,0 +1,61 @@
+"""crm.compiled_queries: a queryset compiled once per key and run again with other ids gives what
+the queryset itself gives, and a change to who may see what reaches it on the next request."""
+
+import pytest
+
+from activities import selectors
+from activities.models import Activity
+from contacts.models import Company
+from crm import compiled_queries
+from crm.models import OrganisationSettings, User
+from tests.factories import ActivityFactory, CompanyFactory
+
+
+def named(ids):
+    return Company.objects.filter(pk__in=ids).only("name").order_by("pk")
+
+
+def test_each_run_gives_the_querysets_own_rows(db):
+    companies = [CompanyFactory(name=f"Compiled {number}") for number in range(6)]
+    compiled = []
+    for chosen in (companies[:3], companies[3:], companies[1:4], companies[:1]):
+        ids = [company.pk for company in chosen]
+        rows = compiled_queries.run_with_ids("test-named", named, ids)
+        assert [(row.pk, row.name) for row in rows] == [(c.pk, c.name) for c in named(ids)]
+        compiled.append(len(ids))
+    assert compiled == [3, 3, 3, 1]
+
+
+def test_a_query_is_compiled_once_per_key_and_number_of_ids(db, monkeypatch):
+    built = []
+
+    def counting(ids):
+        built.append(list(ids))
+        return named(ids)
+
+    first, second = CompanyFactory(), CompanyFactory()
+    list(compiled_queries.run_with_ids("test-once", counting, [first.pk]))
+    list(compiled_queries.run_with_ids("test-once", counting, [second.pk]))
+    list(compiled_queries.run_with_ids("test-once", counting, [first.pk, second.pk]))
+    assert len(built) == 2
+    assert all(pk < 0 for ids in built for pk in ids)  # placeholders, never a real id
+
+
+def test_a_query_that_does_not_use_each_id_once_is_refused(db):
+    with pytest.raises(ValueError, match="exactly once"):
+        compiled_queries.run_with_ids("test-unused", lambda ids: Company.objects.all(), [1, 2])
+
+
+def test_narrowing_reps_reaches_the_compiled_next_step_query_at_once(personas):
+    """The next-step column's query is compiled once per user: when the org setting narrows reps
+    to their own records, another rep's to-do on a company of theirs is no longer found."""
+    theirs = CompanyFactory(owner=personas.rep_other_team)
+    step = ActivityFactory(company=theirs, subject="Their next step", owner=personas.rep_other_team)
+    found = selectors.next_steps(user=personas.rep, link="company", ids=[theirs.pk])
+    assert found[theirs.pk].pk == step.pk
+    settings_row = OrganisationSettings.load()
+    settings_row.reps_see_only_own_customers = True
+    settings_row.save()
+    rep = User.objects.get(pk=personas.rep.pk)  # as the next request loads them
+    assert not Activity.objects.visible_to(rep).filter(company=theirs).exists()
+    assert selectors.next_steps(user=rep, link="company", ids=[theirs.pk]) == {}
