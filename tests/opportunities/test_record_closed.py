@@ -9,7 +9,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from opportunities import services
-from opportunities.models import Deal, DealContact, Pipeline, SalesOrder, Stage
+from opportunities.models import (
+    CriterionConfirmation,
+    Deal,
+    DealContact,
+    Pipeline,
+    SalesOrder,
+    Stage,
+    StageCriterion,
+)
 from tests.factories import CompanyFactory, DealFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +116,55 @@ def test_a_contact_whose_audit_row_fails_is_not_added(admin, monkeypatch):
     with pytest.raises(RuntimeError):
         services.deal_contact_add(actor=admin, deal=deal, person=person)
     assert not DealContact.objects.filter(deal=deal, person=person).exists()
+
+
+def test_criteria_of_another_pipeline_are_refused_by_name(admin, standard):
+    other = Pipeline.objects.create(name="Service contracts")
+    elsewhere = Stage.objects.create(pipeline=other, name="Qualified", position=1)
+    foreign = StageCriterion.objects.create(stage=elsewhere, text="Budget confirmed")
+    with pytest.raises(ValidationError) as refused:
+        services.deal_create(
+            actor=admin,
+            pipeline=standard,
+            values={"name": "Ticked elsewhere", "currency": "EUR"},
+            confirmed_criteria=[foreign],
+        )
+    assert refused.value.message_dict["criteria"] == ["Tick only criteria of the pipeline Standard."]
+
+
+def gated_stage(pipeline):
+    """The second open stage of `pipeline`, with one criterion to tick on entry."""
+    stage = pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("position")[1]
+    return stage, StageCriterion.objects.create(stage=stage, text="Decision maker met")
+
+
+def ready_deal(pipeline):
+    """A deal with what the Standard pipeline's second stage asks for besides the tick."""
+    return DealFactory(
+        pipeline=pipeline,
+        company=CompanyFactory(),
+        value=5000,
+        expected_close_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+
+
+def test_a_tick_records_who_gave_it(admin, standard):
+    stage, criterion = gated_stage(standard)
+    deal = ready_deal(standard)
+    services.deal_move_stage(
+        actor=admin, deal=deal, stage=stage, expected_version=deal.version, confirmed_criteria=[criterion]
+    )
+    confirmation = CriterionConfirmation.objects.get(deal=deal, criterion=criterion)
+    assert confirmation.confirmed_by == admin
+
+
+def test_a_tick_given_again_with_a_move_still_counts(admin, standard):
+    """A criterion already ticked and ticked again in the move's dialog is confirmed once, not
+    cancelled out."""
+    stage, criterion = gated_stage(standard)
+    deal = ready_deal(standard)
+    CriterionConfirmation.objects.create(deal=deal, criterion=criterion, confirmed_by=admin)
+    moved = services.deal_move_stage(
+        actor=admin, deal=deal, stage=stage, expected_version=deal.version, confirmed_criteria=[criterion]
+    )
+    assert moved.stage == stage
