@@ -35,10 +35,10 @@ class ActivitiesConfig(AppConfig):
         from activities.models import Activity
         from gdpr import registry as gdpr_registry
 
-        for lookup in ("person", "attendee_people"):
+        for subject, lookup in (("person", "person"), ("person", "attendee_people"), ("lead", "lead")):
             gdpr_registry.register_linked(
                 gdpr_registry.Linked(
-                    subject="person",
+                    subject=subject,
                     model=Activity,
                     lookup=lookup,
                     label=_("Activities"),

@@ -79,9 +79,18 @@ def _validate(activity: Activity) -> None:
 
 @transaction.atomic
 def activity_create(
-    *, actor, values: dict[str, Any], attendee_people=(), attendee_users=(), audit: bool = True
+    *,
+    actor,
+    values: dict[str, Any],
+    attendee_people=(),
+    attendee_users=(),
+    audit: bool = True,
+    hooks: bool = True,
 ) -> Activity:
-    """A new to-do or meeting; the actor is responsible unless `values` names someone else."""
+    """A new to-do or meeting; the actor is responsible unless `values` names someone else.
+
+    `hooks` False: the on_activity_saved handlers (calendar invites, touching the people) do not
+    run, for activities recorded after the fact (the import's history from a previous system)."""
     values = dict(values)
     _check_links(actor, values)
     _check_attendees(actor, attendee_people, attendee_users)
@@ -95,7 +104,8 @@ def activity_create(
     activity.attendee_users.set(attendee_users)
     if audit:
         audit_record(actor=actor, verb="created", instance=activity)
-    _saved(activity, "created")
+    if hooks:
+        _saved(activity, "created")
     return activity
 
 

@@ -59,6 +59,8 @@ class ContactsConfig(AppConfig):
                     gdpr_registry.PersonalField("custom_fields", {}),
                 ),
                 touched_field="last_touched_at",
+                label=_("People"),
+                unit_field="business_unit",  # the unit's retention period applies (gdpr admin)
                 consent_fields=(
                     "consent_email",
                     "consent_phone",

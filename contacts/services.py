@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts import required_fields
 from contacts.models import Company, Person
-from crm import access
-from crm.models import Document
+from crm import access, bulk
+from crm.models import AuditEvent, Document
+from crm.search import normalise_for_search
 from crm.services import audit_record, record_create, record_delete, record_update
 
 COMPANY_FIELDS = frozenset(
@@ -239,3 +241,257 @@ def person_merge(*, actor, survivor: Person, duplicate: Person) -> Person:
     )
     record_delete(actor=actor, instance=duplicate)
     return person_update(actor=actor, person=survivor, changes=changes, expected_version=survivor.version)
+
+
+# bulk (imports) ----------------------------------------------------------------------------------
+# person_create / company_create / *_update for many records at once (the import's batches): the
+# same rules, checked set-wise, and written by COPY (crm.bulk) with the same history and audit
+# rows. Each takes value dicts by position and answers by position: the record, or the errors by
+# field ("" for the record as a whole) that the single service would have raised.
+
+Errors = dict[int, dict[str, str]]
+
+
+def _message(error: ValidationError) -> dict[str, str]:
+    if hasattr(error, "error_dict"):
+        return {name: " ".join(str(m) for m in messages) for name, messages in error.message_dict.items()}
+    return {"": " ".join(str(m) for m in error.messages)}
+
+
+def _check_fields(model: type[models.Model], records: list[models.Model], names: set[str]) -> Errors:
+    """What full_clean says about `records` (foreign keys aside: the caller fetched those
+    records), each distinct value checked once; cleaned values are set back. Only the fields
+    `names` and those that may not be blank: the others hold their defaults."""
+    errors: Errors = {}
+    for field in model._meta.concrete_fields:
+        if field.is_relation or (field.name not in names and field.blank):
+            continue
+        verdicts: dict[Any, tuple[Any, str]] = {}
+        plain, limit = _is_plain_text(field), field.max_length or 0
+        for index, record in enumerate(records):
+            value = getattr(record, field.attname)
+            if field.blank and value in field.empty_values:
+                continue
+            if (
+                plain
+                and type(value) is str
+                and value
+                and (not limit or len(value) <= limit)
+                and "\x00" not in value
+            ):
+                continue  # what field.clean would pass unchanged
+            try:
+                cleaned, message = verdicts[value]
+            except (KeyError, TypeError):  # TypeError: a dict (custom fields) is not a key
+                try:
+                    cleaned, message = field.clean(value, record), ""
+                except ValidationError as error:
+                    cleaned, message = value, " ".join(str(m) for m in error.messages)
+                with contextlib.suppress(TypeError):
+                    verdicts[value] = (cleaned, message)
+            if message:
+                errors.setdefault(index, {})[field.name] = message
+            elif cleaned is not value:
+                setattr(record, field.attname, cleaned)
+    return errors
+
+
+def _check_required(model: type[models.Model], values_list: list[dict[str, Any]], errors: Errors) -> None:
+    """required_fields.validate_values for every row, the setting read once."""
+    required = required_fields.required_fields_for(model)
+    for index, values in enumerate(values_list):
+        for name in required:
+            if name in values and required_fields._is_empty_value(values[name]):
+                errors.setdefault(index, {}).setdefault(name, required_fields.required_message(model, name))
+
+
+def _is_plain_text(field: models.Field) -> bool:
+    """A CharField whose only rules are its length, no NUL character and (unless blank) not
+    empty: those a set check can apply without calling the field."""
+    return (
+        type(field) in (models.CharField, models.TextField)
+        and not field.choices
+        and all(
+            type(v).__name__ in ("MaxLengthValidator", "ProhibitNullCharactersValidator")
+            for v in field.validators
+        )
+    )
+
+
+def _instances(model: type[models.Model], values_list: list[dict[str, Any]]) -> list[models.Model]:
+    """`model(**values)` for each of `values_list`, by the positional path Django itself uses for
+    rows read from the database (a tenth of the keyword path's cost); defaults as the keyword
+    path gives them, related records kept in the instance's cache."""
+    fields = model._meta.concrete_fields
+    now = timezone.now()
+    template: list[Any] = []
+    fresh = []  # callable defaults other than "now" (a dict): one value per record
+    position: dict[str, int] = {}
+    for index, field in enumerate(fields):
+        position[field.name] = position[field.attname] = index
+        if getattr(field, "generated", False):
+            template.append(models.DEFERRED)
+        elif field.has_default() and field.default is timezone.now:
+            template.append(now)
+        else:
+            template.append(field.get_default())
+            if field.has_default() and callable(field.default):
+                fresh.append((index, field))
+    records = []
+    for values in values_list:
+        args = template.copy()
+        for index, field in fresh:
+            args[index] = field.get_default()
+        related = []
+        for name, value in values.items():
+            index = position[name]
+            field = fields[index]
+            if field.is_relation and name == field.name:
+                related.append((field, value))
+                value = None if value is None else value.pk
+            args[index] = value
+        record = model(*args)
+        for field, value in related:
+            field.set_cached_value(record, value)
+        records.append(record)
+    return records
+
+
+def _build(
+    model: type[models.Model], allowed: frozenset, values_list: list[dict[str, Any]], prepare
+) -> tuple[list[models.Model], Errors]:
+    errors: Errors = {}
+    names: set[str] = set()
+    prepared = []
+    for values in values_list:
+        values = prepare(_only(allowed, dict(values)))
+        names.update(values)
+        prepared.append(values)
+    records = _instances(model, prepared)
+    _check_required(model, prepared, errors)
+    for index, problems in _check_fields(model, records, names).items():
+        # The single service checks the minimum fields first and stops there.
+        errors.setdefault(index, problems)
+    return records, errors
+
+
+def _person_prepared(values: dict[str, Any]) -> dict[str, Any]:
+    if "email" in values:
+        values["email"] = (values["email"] or "").strip().lower()
+    if "consent_email" in values or "consent_phone" in values:
+        values["consent_updated_at"] = timezone.now()
+    return values
+
+
+def _company_prepared(values: dict[str, Any]) -> dict[str, Any]:
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+    if "email_domain" in values:
+        values["email_domain"] = _normalised_domain(values["email_domain"])
+    return values
+
+
+def people_check_many(*, values_list: list[dict[str, Any]]) -> tuple[list[Person], Errors]:
+    """The people `values_list` describes, unsaved, and what person_create would refuse of each."""
+    return _build(Person, PERSON_FIELDS, values_list, _person_prepared)
+
+
+def companies_check_many(*, values_list: list[dict[str, Any]]) -> tuple[list[Company], Errors]:
+    """The companies `values_list` describes, unsaved, and what company_create would refuse."""
+    values_list = [{k: v for k, v in values.items() if k != "categories"} for values in values_list]
+    return _build(Company, COMPANY_FIELDS, values_list, _company_prepared)
+
+
+def _insert_valid(actor, model, records: list, errors: Errors) -> list:
+    valid = [record for index, record in enumerate(records) if index not in errors]
+    for record in valid:
+        record.search_text = normalise_for_search(" ".join(w for w in record.search_words() if w))
+    bulk.records_insert(actor=actor, model=model, instances=valid)
+    return [None if index in errors else record for index, record in enumerate(records)]
+
+
+@transaction.atomic
+def people_create_many(*, actor, values_list: list[dict[str, Any]]) -> tuple[list[Person | None], Errors]:
+    """person_create for each of `values_list`: the valid ones are created (with their history
+    and audit rows, touched now), the others are answered with their errors."""
+    records, errors = people_check_many(values_list=values_list)
+    return _insert_valid(actor, Person, records, errors), errors
+
+
+@transaction.atomic
+def companies_create_many(*, actor, values_list: list[dict[str, Any]]) -> tuple[list[Company | None], Errors]:
+    """company_create for each of `values_list` (categories are not taken here)."""
+    records, errors = companies_check_many(values_list=values_list)
+    return _insert_valid(actor, Company, records, errors), errors
+
+
+def _update_many(actor, model, allowed, prepare, updates, *, touch: bool) -> tuple[list, Errors]:
+    """record_update for each (record, changes, expected_version) of `updates`."""
+    errors: Errors = {}
+    stored = model._default_manager.select_for_update().in_bulk([record.pk for record, _c, _v in updates])
+    changed_records, audit_changes, fields = [], [], {"version", "updated_at", "search_text"}
+    now = timezone.now()
+    results: list = []
+    for index, (record, changes, expected_version) in enumerate(updates):
+        current = stored.get(record.pk)
+        if current is None or current.version != expected_version:
+            errors[index] = {"": str(_("Someone else changed this record meanwhile."))}
+            results.append(None)
+            continue
+        changes = prepare(_only(allowed, dict(changes)))
+        if "consent_updated_at" in changes and all(
+            getattr(current, name) == changes.get(name, getattr(current, name))
+            for name in ("consent_email", "consent_phone")
+        ):
+            changes.pop("consent_updated_at")
+        if touch:
+            changes["last_touched_at"] = now
+        try:
+            required_fields.validate_values(model, changes)
+        except ValidationError as error:
+            errors[index] = _message(error)
+            results.append(None)
+            continue
+        before = {name: getattr(current, name) for name in changes}
+        for name, value in changes.items():
+            setattr(current, name, value)
+        problems = _check_fields(model, [current], set(changes)).get(0)
+        if problems:
+            errors[index] = problems
+            results.append(None)
+            continue
+        current.version += 1
+        current.updated_at = now
+        current.search_text = normalise_for_search(" ".join(w for w in current.search_words() if w))
+        fields.update(changes)
+        changed_records.append(current)
+        audit_changes.append({name: value for name, value in changes.items() if before[name] != value})
+        results.append(current)
+    if changed_records:
+        model._default_manager.bulk_update(changed_records, sorted(fields), batch_size=500)
+        bulk.copy_rows(
+            model.history.model,
+            bulk.history_rows(model, changed_records, actor=actor, when=now, kind="~"),
+        )
+        bulk.copy_rows(
+            AuditEvent,
+            bulk.audit_rows(
+                model, changed_records, actor=actor, verb="update", when=now, changes=audit_changes
+            ),
+        )
+    return results, errors
+
+
+@transaction.atomic
+def people_update_many(*, actor, updates: list[tuple[Person, dict[str, Any], int]]) -> tuple[list, Errors]:
+    """person_update for each (person, changes, expected_version): touched now, a history and an
+    audit row each; a person saved by someone else since `expected_version` is refused."""
+    return _update_many(actor, Person, PERSON_FIELDS, _person_prepared, updates, touch=True)
+
+
+@transaction.atomic
+def companies_update_many(
+    *, actor, updates: list[tuple[Company, dict[str, Any], int]]
+) -> tuple[list, Errors]:
+    """company_update for each (company, changes, expected_version)."""
+    return _update_many(actor, Company, COMPANY_FIELDS, _company_prepared, updates, touch=False)

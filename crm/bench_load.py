@@ -1,7 +1,8 @@
 """Loading generated rows fast, for the benchmark seeds (bench_seed, bench_board).
 
-Rows are dicts by attname, loaded with PostgreSQL COPY; ids are handed out in bulk from the
-table's own sequence so that related rows can point at them before anything is loaded. No
+Rows are dicts by attname, loaded with PostgreSQL COPY (crm.bulk.copy_rows); ids are handed out
+in bulk from the table's own sequence so that related rows can point at them before anything is
+loaded. No
 model ``save()`` runs: no signals, no history rows, no audit rows; the seeds write what they
 need of those themselves. Afterwards ``vacuum_analyse`` leaves the tables as a database in
 steady state would be (statistics, visibility map, GIN pending lists flushed, pages written).
@@ -9,41 +10,13 @@ steady state would be (statistics, visibility map, GIN pending lists flushed, pa
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import DatabaseError, connection, models
 
-
-def copy_rows(model: type[models.Model], rows: Iterable[dict], *, with_pk: bool = False) -> int:
-    """Load `rows` (dicts by attname) into `model`'s table with COPY; unset columns get their
-    default, keys that are not columns are ignored. Returns how many rows were loaded.
-
-    Generated columns (search_vector) are left to PostgreSQL.
-    """
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not getattr(field, "generated", False) and (with_pk or not field.primary_key)
-    ]
-    defaults = {field.attname: field.get_default() for field in fields}
-    json_columns = {field.attname for field in fields if isinstance(field, models.JSONField)}
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    attnames = [field.attname for field in fields]
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            values = []
-            for attname in attnames:
-                value = row.get(attname, defaults[attname])
-                values.append(json.dumps(value) if attname in json_columns else value)
-            copy.write_row(values)
-            count += 1
-    return count
+from crm.bulk import allocate_ids, copy_rows
 
 
 def copy_pairs(table: str, columns: tuple[str, str], pairs: Iterable[tuple[int, int]]) -> int:
@@ -56,18 +29,6 @@ def copy_pairs(table: str, columns: tuple[str, str], pairs: Iterable[tuple[int, 
             copy.write_row(pair)
             count += 1
     return count
-
-
-def allocate_ids(model: type[models.Model], count: int) -> list[int]:
-    """`count` fresh primary keys from the table's sequence."""
-    if count == 0:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def assign_ids(model: type[models.Model], rows: list[dict]) -> list[dict]:

@@ -312,6 +312,8 @@ CELERY_BEAT_SCHEDULE = {
     "imports-fail-given-up": {"task": "imports.services.jobs_fail_given_up", "schedule": 60.0},
     # gdpr: people untouched for longer than the retention period are anonymised, once a day.
     "gdpr-retention-anonymise": {"task": "gdpr.tasks.retention_anonymise", "schedule": 60.0 * 60 * 24},
+    # gdpr: export files a rolled-back build left behind, once a day.
+    "gdpr-exports-sweep-orphans": {"task": "gdpr.tasks.exports_sweep_orphans", "schedule": 60.0 * 60 * 24},
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

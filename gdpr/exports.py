@@ -247,3 +247,48 @@ def export_downloaded(*, actor, export: SubjectAccessExport, file_format: str) -
         object_id=export.object_id,
         detail={"download": file_format, "export": str(export.pk)},
     )
+
+
+# -- Files no export row names ------------------------------------------------------------------
+
+EXPORT_DIR = "gdpr-exports"
+ORPHAN_GRACE = datetime.timedelta(hours=1)  # a build may have written its files and not yet committed
+
+
+def _stored_files(storage, folder: str):
+    directories, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _stored_files(storage, f"{folder}/{directory}")
+
+
+def exports_sweep_orphans(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files under the export folder that no SubjectAccessExport names: a build rolled
+    back after writing them (the row went, the files stayed). Files younger than ORPHAN_GRACE are
+    left to a build that may still commit. Safe to run twice. Returns how many were deleted."""
+    storage = SubjectAccessExport._meta.get_field("json_file").storage
+    if not storage.exists(EXPORT_DIR):
+        return 0
+    before = (now or timezone.now()) - ORPHAN_GRACE
+    names = list(_stored_files(storage, EXPORT_DIR))
+    deleted = 0
+    for start in range(0, len(names), 1000):
+        chunk = names[start : start + 1000]
+        known = set(
+            SubjectAccessExport.objects.filter(json_file__in=chunk).values_list("json_file", flat=True)
+        )
+        known |= set(
+            SubjectAccessExport.objects.filter(xlsx_file__in=chunk).values_list("xlsx_file", flat=True)
+        )
+        for name in chunk:
+            if name in known:
+                continue
+            try:
+                if storage.get_modified_time(name) >= before:
+                    continue
+                storage.delete(name)
+            except FileNotFoundError:
+                continue  # another sweep got there first
+            deleted += 1
+    return deleted

@@ -7,11 +7,18 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import access
 from gdpr import registry
+from gdpr.models import ErasureRequest
 
-MAX_SELECTED = 500  # one bulk action; the retention job handles anything larger
+MAX_SELECTED = 500  # ticked one by one
+MAX_EVERYONE = 50_000  # "all matching the filter" in one bulk action; the retention job does more
+
+
+def subject_choices() -> list[tuple[str, str]]:
+    return [(subject.key, subject.title) for subject in registry.subjects()]
 
 
 class AgeFilterForm(forms.Form):
+    kind = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     older_than = forms.IntegerField(
         label=_("Untouched for at least (months)"), min_value=0, max_value=1200, required=False
     )
@@ -28,6 +35,7 @@ class AgeFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = subject_choices()
         self.fields["owner"].queryset = access.visible_users(user)
         for field in self.fields.values():
             field.widget.attrs["class"] = (
@@ -41,12 +49,15 @@ class SelectionForm(forms.Form):
     ACTIONS = [("anonymise", _("Anonymise")), ("touch", _("Touch"))]
 
     action = forms.ChoiceField(choices=ACTIONS)
-    ids = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    kind = forms.ChoiceField(required=False)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    everyone = forms.BooleanField(required=False)  # all matching the list's filter, not `ids`
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ids"].choices = []
+        self.fields["kind"].choices = subject_choices()
 
     def clean_ids(self):
         return self.cleaned_data["ids"]
@@ -58,6 +69,12 @@ class SelectionForm(forms.Form):
         super().full_clean()
         if self.is_bound and not self.errors and len(self.cleaned_data["ids"]) > MAX_SELECTED:
             self.add_error("ids", _("Choose at most %(count)d people at a time.") % {"count": MAX_SELECTED})
+        if (
+            self.is_bound
+            and not self.errors
+            and not (self.cleaned_data["ids"] or self.cleaned_data["everyone"])
+        ):
+            self.add_error("ids", _("Choose at least one person."))
 
 
 class SettingsForm(forms.Form):
@@ -69,3 +86,26 @@ class SettingsForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["anonymised_fields"].choices = registry.field_choices()
+
+
+class ErasureRequestForm(forms.ModelForm):
+    class Meta:
+        model = ErasureRequest
+        fields = ["channel", "received_on", "requester", "notes"]
+        widgets = {
+            "received_on": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ErasureDecisionForm(forms.Form):
+    DECISIONS = [("complete", _("Anonymise the person")), ("refuse", _("Refuse"))]
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS)
+    refusal_reason = forms.CharField(label=_("Reason for refusing"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not data.get("refusal_reason", "").strip():
+            self.add_error("refusal_reason", _("Give the reason for refusing."))
+        return data

@@ -90,6 +90,9 @@ class GdprEvent(models.Model):
         TOUCH = "touch", _("touched")
         EXPORT = "export", _("exported")
         RETENTION_RUN = "retention", _("retention run")
+        REQUEST = "request", _("erasure request recorded")
+        REFUSAL = "refusal", _("erasure request refused")
+        BULK = "bulk", _("bulk anonymisation queued")
 
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     actor = models.ForeignKey(
@@ -165,3 +168,155 @@ class SubjectAccessExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+class RetentionOverride(models.Model):
+    """A business unit's own retention period, overriding GdprSettings.retention_months for the
+    records filed under that unit (a subject's `unit_field`). The unit is named by content type and
+    id, as gdpr knows no domain app (the unit model is the one the subjects register)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    months = models.PositiveSmallIntegerField(
+        _("retention period (months)"),
+        help_text=_("0: the retention job leaves this unit's records alone."),
+    )
+
+    class Meta:
+        verbose_name = _("retention period of a business unit")
+        verbose_name_plural = _("retention periods of business units")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="gdpr_one_period_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        unit = self.unit
+        return f"{unit if unit is not None else self.object_id}: {self.months}"
+
+    @property
+    def unit(self) -> models.Model | None:
+        model = self.content_type.model_class()
+        return model._base_manager.filter(pk=self.object_id).first() if model is not None else None
+
+    def clean(self):
+        if self.months > 1200:
+            raise ValidationError({"months": _("At most 1200 months.")})
+
+
+ERASURE_DAYS = 30  # GDPR art. 12(3): an answer within one month of receipt
+
+
+class ErasureRequest(models.Model):
+    """A data subject's request to be forgotten (GDPR art. 17): who asked, when and how, by when it
+    is due, and how it ended — the person anonymised (gdpr.services.erasure_request_complete) or
+    the request refused with the reason (a legal hold). Kept as the proof of the answer; its free
+    text is scrubbed of the person's old values when they are anonymised."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        COMPLETED = "completed", _("completed: anonymised")
+        REFUSED = "refused", _("refused")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        WEB_FORM = "web_form", _("Web form or portal")
+        IN_PERSON = "in_person", _("In person")
+        OTHER = "other", _("Other")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    requester = models.CharField(
+        _("asked by"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty when the person asked themself; else who asked on their behalf."),
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    received_on = models.DateField(_("received"), default=timezone.localdate)
+    due_on = models.DateField(_("due"))
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusing"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        indexes = [
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(status="open"),
+                name="gdpr_one_open_erasure_request_per_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < timezone.localdate()
+
+
+class BulkAnonymisation(models.Model):
+    """A manual bulk anonymisation too large for one request: run by a worker a batch at a time
+    (gdpr.services.bulk_anonymisation_run), its progress polled by the requester's page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    subject_key = models.CharField(max_length=40)
+    pks = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    anonymised = models.PositiveIntegerField(_("anonymised"), default=0)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bulk anonymisation")
+        verbose_name_plural = _("bulk anonymisations")
+        indexes = [models.Index(fields=["actor", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 100

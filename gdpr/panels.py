@@ -25,6 +25,7 @@ def panel_context(record, user) -> dict:
         "anonymised": services.is_anonymised(record),
         "anonymise_url": _url(subject, "anonymise", record) if may_manage else None,
         "touch_url": _url(subject, "touch", record) if may_manage else None,
+        "erasure_url": _url(subject, "erasure_requests", record) if may_manage else None,
         "export_url": _url(subject, "subject_access_exports", record) if may_export else None,
         "touched_at": getattr(record, subject.touched_field),
     }

@@ -40,9 +40,28 @@ class Subject:
     touched_field: str  # a DateTimeField: when the record was last created, edited or contacted
     consent_fields: tuple[str, ...] = ()
     export_fields: tuple[str, ...] = ()  # shown in the subject-access export besides `fields`
+    label: str = ""  # plural, for the contacts-by-age tabs ("People", "Leads")
+    # Which rows are data subjects of this kind (a Q; None: all). A lead converted into a person
+    # is no subject of its own: it is linked to the person, and anonymised with them.
+    scope: Callable[[], Any] | None = None
+    # Free text of the record itself (a lead's description): the old values are cut out of it.
+    text_fields: tuple[str, ...] = ()
+    # A ForeignKey to the record's business unit: the retention period of the unit applies.
+    unit_field: str = ""
 
     def field(self, name: str) -> PersonalField:
         return next(item for item in self.fields if item.name == name)
+
+    @property
+    def title(self) -> str:
+        return str(self.label or self.model._meta.verbose_name_plural).capitalize()
+
+    def in_scope(self, rows: models.QuerySet) -> models.QuerySet:
+        return rows.filter(self.scope()) if self.scope is not None else rows
+
+    @property
+    def unit_model(self) -> type[models.Model] | None:
+        return self.model._meta.get_field(self.unit_field).related_model if self.unit_field else None
 
     @property
     def always_fields(self) -> list[str]:
@@ -126,6 +145,7 @@ def registered_fields() -> set[tuple[str, str]]:
     covered = set()
     for item in _subjects.values():
         covered |= {(item.model._meta.label, personal.name) for personal in item.fields}
+        covered |= {(item.model._meta.label, name) for name in item.text_fields}
     for item in _linked:
         covered |= {(item.model._meta.label, linked.name) for linked in item.fields}
         covered |= {(item.model._meta.label, name) for name in item.text_fields}

@@ -29,13 +29,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crm import access
-from crm.bench_load import copy_rows
+from crm.bulk import copy_rows
 from crm.email import email_queue
 from crm.models import AuditEvent, OutboundEmail
 from crm.search import normalise_for_search
 from crm.services import audit_record
 from gdpr import registry
-from gdpr.models import GdprEvent, GdprSettings
+from gdpr.models import ErasureRequest, GdprEvent, GdprSettings, RetentionOverride
 
 MANAGE_PERMISSION = "gdpr.manage_personal_data"
 EXPORT_PERMISSION = "gdpr.export_personal_data"
@@ -321,6 +321,25 @@ def _scrub_emails(addresses: dict[str, _OldValues | None]) -> None:
     _set_rows(OutboundEmail, "id", changed, fields)
 
 
+def _scrub_requests(model: type[models.Model], pks: list, patterns: dict[Any, list]) -> None:
+    """The erasure requests of the records: kept as the proof of the answer, their free text
+    (who asked on the person's behalf, the notes) without the old values."""
+    content_type = ContentType.objects.get_for_model(model)
+    requests = list(
+        ErasureRequest.objects.filter(content_type=content_type, object_id__in=pks).only(
+            "pk", "object_id", "requester", "notes"
+        )
+    )
+    changed = {
+        request.pk: {
+            name: _scrub_each(getattr(request, name), patterns.get(request.object_id, ()))
+            for name in ("requester", "notes")
+        }
+        for request in requests
+    }
+    _set_rows(ErasureRequest, "id", changed, ["requester", "notes"])
+
+
 def _anonymise_batch(*, actor, subject: registry.Subject, pks: list, covered: list[str]) -> int:
     """Anonymise the rows `pks` not yet anonymised, their copies and linked records, set-based: a
     few statements per kind of copy for the whole batch, whatever its size. The caller holds the
@@ -346,8 +365,9 @@ def _anonymise_batch(*, actor, subject: registry.Subject, pks: list, covered: li
             values[name] = {record.pk: personal.replacement_for(record) for record in records}
         else:
             values[name] = personal.replacement
-    _rewrite_rows(model, records, values, patterns, ())
-    _scrub_history(model, pks, values, patterns, ())
+    _rewrite_rows(model, records, values, patterns, subject.text_fields)
+    _scrub_history(model, pks, values, patterns, subject.text_fields)
+    _scrub_requests(model, pks, patterns)
     new_names = {str(record.pk): str(record) for record in records}
     _scrub_audit(model, pks, set(covered), patterns, new_repr=new_names.get)
     linked_done: dict[Any, list[str]] = defaultdict(list)
@@ -429,7 +449,10 @@ def records_anonymise(*, actor, model: type[models.Model], pks: Iterable[int], c
     anonymised are left alone. Returns how many were anonymised now."""
     subject = _subject_of(model)
     covered = GdprSettings.load().covered_fields(subject)
-    records = list(model._base_manager.select_for_update().filter(pk__in=list(pks)).order_by("pk"))
+    # Outside the subject's scope (a lead converted into a person): the person is the subject.
+    records = list(
+        subject.in_scope(model._base_manager.select_for_update().filter(pk__in=list(pks))).order_by("pk")
+    )
     if not checked:
         check_may_manage(actor, records)
     ids = [record.pk for record in records]
@@ -476,20 +499,63 @@ def retention_cutoff(months: int, *, now: datetime.datetime | None = None) -> da
     return (now or timezone.now()) - datetime.timedelta(days=round(months * DAYS_PER_MONTH))
 
 
-def _retention_candidates(subject: registry.Subject, before: datetime.datetime) -> models.QuerySet:
-    """The subject's rows untouched since before `before`, not anonymised and held by no app
-    (registry.Hold: an open deal the person is a contact of)."""
+def unit_periods(subject: registry.Subject) -> dict[Any, int]:
+    """{unit id: months} of the business units with a retention period of their own."""
+    unit_model = subject.unit_model
+    if unit_model is None:
+        return {}
+    content_type = ContentType.objects.get_for_model(unit_model)
+    return dict(
+        RetentionOverride.objects.filter(content_type=content_type).values_list("object_id", "months")
+    )
+
+
+def _due(
+    subject: registry.Subject,
+    settings_row: GdprSettings,
+    periods: dict[Any, int],
+    now: datetime.datetime,
+    *,
+    ahead: datetime.timedelta = datetime.timedelta(0),
+) -> Q | None:
+    """The subject's rows whose retention period ends before `now + ahead`: each business unit's
+    own period, the global one for the rest. None: the job is off for all of them."""
+    touched = subject.touched_field
+    parts = [
+        Q(**{subject.unit_field: unit, f"{touched}__lt": retention_cutoff(months, now=now) + ahead})
+        for unit, months in periods.items()
+        if months
+    ]
+    if settings_row.retention_months:
+        rest = Q(**{f"{touched}__lt": retention_cutoff(settings_row.retention_months, now=now) + ahead})
+        if periods:
+            rest &= Q(**{f"{subject.unit_field}__isnull": True}) | ~Q(
+                **{f"{subject.unit_field}__in": list(periods)}
+            )
+        parts.append(rest)
+    if not parts:
+        return None
+    return functools.reduce(lambda left, right: left | right, parts)
+
+
+def _unheld(subject: registry.Subject, due: Q) -> models.QuerySet:
+    """The subject's rows `due`, not anonymised and held by no app (registry.Hold: an open deal
+    the person is a contact of)."""
     model = subject.model
-    rows = model._base_manager.filter(**{f"{subject.touched_field}__lt": before}).exclude(anonymised(model))
+    rows = subject.in_scope(model._base_manager.filter(due)).exclude(anonymised(model))
     for hold in registry.holds_for(subject.key):
         rows = rows.exclude(hold.condition())
     return rows
 
 
-def _held_count(subject: registry.Subject, before: datetime.datetime) -> int:
+def _held_count(subject: registry.Subject, due: Q) -> int:
     model = subject.model
-    due = model._base_manager.filter(**{f"{subject.touched_field}__lt": before}).exclude(anonymised(model))
-    return due.count() - _retention_candidates(subject, before).count()
+    all_due = subject.in_scope(model._base_manager.filter(due)).exclude(anonymised(model))
+    return all_due.count() - _unheld(subject, due).count()
+
+
+def retention_active(settings_row: GdprSettings) -> bool:
+    return bool(settings_row.retention_months) or RetentionOverride.objects.filter(months__gt=0).exists()
 
 
 def retention_heads_up(*, now: datetime.datetime | None = None) -> tuple[int, int]:
@@ -497,20 +563,23 @@ def retention_heads_up(*, now: datetime.datetime | None = None) -> tuple[int, in
     heads-up period; one mail per owner per day (crm.email's dedupe key), so running twice sends
     nothing more. Returns (people announced, mails queued or found queued)."""
     settings_row = GdprSettings.load()
-    if not settings_row.retention_months or not settings_row.heads_up_days:
+    if not settings_row.heads_up_days or not retention_active(settings_row):
         return 0, 0
     now = now or timezone.now()
-    cutoff = retention_cutoff(settings_row.retention_months, now=now)
-    soon = cutoff + datetime.timedelta(days=settings_row.heads_up_days)
+    ahead = datetime.timedelta(days=settings_row.heads_up_days)
     day = timezone.localdate(now)
     people = mails = 0
     for subject in registry.subjects():
         model = subject.model
         if not _has_field(model, "owner"):
             continue  # nobody to tell
-        coming = _retention_candidates(subject, soon).filter(
-            **{f"{subject.touched_field}__gte": cutoff}, owner__is_active=True
-        )
+        periods = unit_periods(subject)
+        due_soon = _due(subject, settings_row, periods, now, ahead=ahead)
+        if due_soon is None:
+            continue
+        due_now = _due(subject, settings_row, periods, now)
+        coming = _unheld(subject, due_soon).filter(owner__is_active=True).exclude(due_now)
+        months = settings_row.retention_months or max(periods.values(), default=0)
         counts = dict(coming.values_list("owner").annotate(count=Count("pk")).order_by())
         owners = get_user_model()._base_manager.in_bulk(list(counts))
         for owner_pk, count in sorted(counts.items()):
@@ -524,8 +593,8 @@ def retention_heads_up(*, now: datetime.datetime | None = None) -> tuple[int, in
                 "rows": [(row, getattr(row, subject.touched_field)) for row in rows],
                 "count": count,
                 "more": count - len(rows),
-                "deadline": timezone.localdate(soon),
-                "months": settings_row.retention_months,
+                "deadline": timezone.localdate(now + ahead),
+                "months": months,
             }
             email_queue(
                 recipients=[owner.email],
@@ -553,13 +622,19 @@ def retention_anonymise(*, batch_size: int = RETENTION_BATCH, now: datetime.date
     to run twice or concurrently: anonymised rows drop out of the query, locked ones are skipped
     and the heads-up goes once per owner and day."""
     settings_row = GdprSettings.load()
-    if not settings_row.retention_months:
+    if not retention_active(settings_row):
         return 0
     now = now or timezone.now()
-    cutoff = retention_cutoff(settings_row.retention_months, now=now)
     announced, mails = retention_heads_up(now=now)
     total = held = 0
+    units: dict[str, dict[str, int]] = {}
     for subject in registry.subjects():
+        periods = unit_periods(subject)
+        due = _due(subject, settings_row, periods, now)
+        if due is None:
+            continue
+        if periods:
+            units[subject.key] = {str(unit): months for unit, months in periods.items()}
         covered = settings_row.covered_fields(subject)
         touched = subject.touched_field
         _analyse_log()
@@ -567,7 +642,7 @@ def retention_anonymise(*, batch_size: int = RETENTION_BATCH, now: datetime.date
         after = None  # keyset: each batch starts after the last one, not from the top again
         while True:
             with transaction.atomic():
-                candidates = _retention_candidates(subject, cutoff)
+                candidates = _unheld(subject, due)
                 if after is not None:
                     candidates = candidates.filter(
                         Q(**{f"{touched}__gt": after[0]}) | Q(**{touched: after[0], "pk__gt": after[1]})
@@ -585,7 +660,7 @@ def retention_anonymise(*, batch_size: int = RETENTION_BATCH, now: datetime.date
             batches += 1
             if batches % ANALYSE_EVERY == 0:
                 _analyse_log()
-        held += _held_count(subject, cutoff)
+        held += _held_count(subject, due)
     GdprEvent.objects.create(
         action=GdprEvent.Action.RETENTION_RUN,
         detail={
@@ -593,8 +668,9 @@ def retention_anonymise(*, batch_size: int = RETENTION_BATCH, now: datetime.date
             "held": held,
             "heads_up_people": announced,
             "heads_up_mails": mails,
-            "cutoff": cutoff.isoformat(),
+            "cutoff": retention_cutoff(settings_row.retention_months, now=now).isoformat(),
             "months": settings_row.retention_months,
+            "units": units,
         },
     )
     return total
@@ -623,3 +699,39 @@ def settings_update(
         },
     )
     return settings_row
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    """The business units a retention period may be set for: "<content type id>:<id>", name."""
+    choices = []
+    for model in dict.fromkeys(subject.unit_model for subject in registry.subjects() if subject.unit_model):
+        content_type = ContentType.objects.get_for_model(model)
+        # Lookup lists are short (business units); capped all the same.
+        for unit in model._default_manager.order_by("pk")[:500]:
+            choices.append((f"{content_type.pk}:{unit.pk}", str(unit)))
+    return choices
+
+
+@transaction.atomic
+def retention_override_set(*, actor, unit: models.Model, months: int | None) -> RetentionOverride | None:
+    """Give the business unit `unit` a retention period of its own (None: the global one again)."""
+    if not any(subject.unit_model is type(unit) for subject in registry.subjects()):
+        raise ValueError(type(unit)._meta.label)
+    content_type = ContentType.objects.get_for_model(type(unit))
+    if months is None:
+        RetentionOverride.objects.filter(content_type=content_type, object_id=unit.pk).delete()
+        row = None
+    else:
+        row = RetentionOverride.objects.filter(content_type=content_type, object_id=unit.pk).first()
+        row = row or RetentionOverride(content_type=content_type, object_id=unit.pk)
+        row.months = months
+        row.full_clean()
+        row.save()
+    settings_row = GdprSettings.load()
+    audit_record(
+        actor=actor,
+        verb="update",
+        instance=settings_row,
+        changes={"unit_retention": {"unit": str(unit), "months": months}},
+    )
+    return row

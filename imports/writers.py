@@ -1,10 +1,12 @@
 """Turning staged rows into records: validation (the same rules as the forms), matching of
 existing records by the chosen key, linking of related records, and the bulk writes.
 
-A batch costs a fixed number of queries whatever its size: one for the owners named, one for the
-companies named, one for the existing records matched, then the bulk inserts and updates (with
-their history rows). Companies and people are written in bulk; leads go through
-leads.services one by one, because creating a lead triggers the automation rules.
+Nothing here writes a record itself: every write goes through the owning app's services.
+Companies and people cost a fixed number of queries a batch whatever its size: one for the owners
+named, one for the companies named, one for the existing records matched, then
+contacts.services' bulk entry points (COPY of the records, their history and audit rows). Leads,
+deals and activities go through their services one by one (in a savepoint each), because
+creating those sets off automation rules or checks per record.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from activities import services as activity_services
 from activities.models import Activity, ActivityType, MeetingCategory
 from contacts import required_fields
+from contacts import services as contact_services
 from contacts.matching import usable_domain
 from contacts.models import Company, Person
 from crm import access, custom_fields
-from crm.search import normalise_for_search
 from imports.mapping import CUSTOM_PREFIX, MODELS
 from imports.models import ImportJob, ImportRow, Kind, Mode
 from leads import services as lead_services
@@ -49,6 +51,8 @@ class Planned:
     errors: dict[str, str] = field(default_factory=dict)  # field name ("" for the row) → message
     message: str = ""
     company_name: str = ""  # a company to create for this person, when the job allows it
+    values: dict[str, Any] = field(default_factory=dict)  # a new record's, for contacts.services
+    version: int = 0  # the version of the record an update read
 
     @property
     def label(self) -> str:
@@ -73,6 +77,10 @@ def _errors_of(error: ValidationError) -> dict[str, str]:
 def _is_empty(record: models.Model, name: str) -> bool:
     value = getattr(record, record._meta.get_field(name).attname)
     return not value.strip() if isinstance(value, str) else value in (None, "", [], {})
+
+
+def _is_empty_value(value) -> bool:
+    return not value.strip() if isinstance(value, str) else value in (None, [], {})
 
 
 def _split_name(full: str) -> tuple[str, str]:
@@ -201,8 +209,9 @@ class Writer:
     def link(self, planned_rows, raws, values_list) -> None:
         """Resolve the related records the rows name (a person's company)."""
 
-    def plan(self, rows: list[ImportRow]) -> list[Planned]:
-        """Validate the rows as the forms would, without writing."""
+    def plan(self, rows: list[ImportRow], *, writing: bool = False) -> list[Planned]:
+        """Validate the rows as the forms would, without writing (`writing`: `write` follows, and
+        checks what its service checks itself)."""
         raws = [self.raw_values(row.cells) for row in rows]
         planned_rows = [Planned(number=row.number) for row in rows]
         values_list = [self.convert(raw, planned) for raw, planned in zip(raws, planned_rows, strict=True)]
@@ -294,63 +303,137 @@ class Writer:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _prepare(self, instance) -> None:
-        instance.search_text = normalise_for_search(" ".join(w for w in instance.search_words() if w))
-
     def write(self, planned_rows: list[Planned]) -> None:
         """Store what `plan` accepted (inside the caller's transaction)."""
-        now = timezone.now()
-        new = [p.record for p in planned_rows if p.outcome == ImportRow.Outcome.CREATED]
+        raise NotImplementedError
+
+
+class ContactWriter(Writer):
+    """Companies and people, through contacts.services' bulk entry points: the rules of
+    company_create / person_create (and their updates), checked set-wise, written by COPY with
+    their history and audit rows. The rules of the forms on top of those (the minimum-field
+    setting for a new record, required custom fields) are checked here, on the values."""
+
+    check_many: Any
+    create_many: Any
+    update_many: Any
+
+    def _plan_one(self, planned: Planned, values: dict[str, Any], record) -> None:
+        mode = self.job.mode
+        if record is None:
+            if mode == Mode.UPDATE:
+                planned.skip(_("No existing record matches it."))
+                return
+            values.setdefault("owner", self.actor)
+            errors = self._form_errors(values)
+            if errors:
+                planned.reject(errors)
+                return
+            planned.outcome = ImportRow.Outcome.CREATED
+            planned.values = values
+            return
+        if mode == Mode.CREATE:
+            planned.skip(_("It exists already."))
+            return
+        if "custom_fields" in values:
+            values["custom_fields"] = {**record.custom_fields, **values["custom_fields"]}
+        changes = {name: value for name, value in values.items() if getattr(record, name) != value}
+        if not changes:
+            planned.skip(_("Nothing to change."))
+            return
+        version = record.version
+        for name, value in changes.items():
+            setattr(record, name, value)
+        self._validate(planned, record, changes, creating=False)
+        if not planned.outcome:
+            planned.outcome = ImportRow.Outcome.UPDATED
+            planned.record = record
+            planned.changes = changes
+            planned.version = version
+
+    def _form_errors(self, values: dict[str, Any]) -> dict[str, str]:
+        errors = {
+            name: required_fields.required_message(self.model, name)
+            for name in self.required
+            if _is_empty_value(values.get(name))
+        }
+        custom = values.get("custom_fields") or {}
+        missing = [
+            d.label for d in self.definitions.values() if d.required and custom.get(d.key) in (None, "")
+        ]
+        if missing:
+            errors["custom_fields"] = _("Required: %(fields)s.") % {"fields": ", ".join(missing)}
+        return errors
+
+    def plan(self, rows: list[ImportRow], *, writing: bool = False) -> list[Planned]:
+        planned_rows = super().plan(rows)
+        if writing:  # the create_many service checks the same and answers by row
+            return planned_rows
+        new = [p for p in planned_rows if p.outcome == ImportRow.Outcome.CREATED]
+        records, errors = type(self).check_many(values_list=[p.values for p in new])
+        for index, (planned, record) in enumerate(zip(new, records, strict=True)):
+            if index in errors:
+                planned.reject(errors[index])
+            else:
+                planned.record = record  # unsaved: what the preview shows
+        return planned_rows
+
+    def write(self, planned_rows: list[Planned]) -> None:
+        new = [p for p in planned_rows if p.outcome == ImportRow.Outcome.CREATED]
         changed = [p for p in planned_rows if p.outcome == ImportRow.Outcome.UPDATED]
-        for instance in new:
-            self._prepare(instance)
         if new:
-            bulk_create_with_history(new, self.model, default_user=self.actor, default_date=now)
+            records, errors = type(self).create_many(actor=self.actor, values_list=[p.values for p in new])
+            self._answer(new, records, errors)
         if changed:
-            fields = {"version", "updated_at", "search_text"}
-            for planned in changed:
-                record = planned.record
-                record.version += 1
-                record.updated_at = now
-                self._prepare(record)
-                fields.update(planned.changes)
-            bulk_update_with_history(
-                [p.record for p in changed],
-                self.model,
-                sorted(fields),
-                default_user=self.actor,
-                default_date=now,
+            records, errors = type(self).update_many(
+                actor=self.actor, updates=[(p.record, p.changes, p.version) for p in changed]
             )
+            self._answer(changed, records, errors)
+
+    @staticmethod
+    def _answer(planned_rows: list[Planned], records: list, errors: dict[int, dict[str, str]]) -> None:
+        for index, (planned, record) in enumerate(zip(planned_rows, records, strict=True)):
+            planned.record = record
+            if index in errors:
+                planned.reject(errors[index])
 
 
-class CompanyWriter(Writer):
-    pass
+class CompanyWriter(ContactWriter):
+    check_many = staticmethod(contact_services.companies_check_many)
+    create_many = staticmethod(contact_services.companies_create_many)
+    update_many = staticmethod(contact_services.companies_update_many)
 
 
-class PersonWriter(Writer):
+class PersonWriter(ContactWriter):
+    check_many = staticmethod(contact_services.people_check_many)
+    create_many = staticmethod(contact_services.people_create_many)
+    update_many = staticmethod(contact_services.people_update_many)
+
     def link(self, planned_rows, raws, values_list) -> None:
         names = {raw["company"] for raw in raws if raw.get("company")}
+        self.new_companies: dict[str, Company] = {}
         if not names:
             return
         domains = {usable_domain(name) for name in names if "." in name and " " not in name} - {""}
         found: dict[str, Company] = {}
-        for company in Company.objects.visible_to(self.actor).filter(
-            Q(name__in=names) | Q(email_domain__in=domains)
+        # Only what linking needs: the whole rows (search vector, custom fields) cost more to
+        # read than the rest of the batch's matching.
+        for company in (
+            Company.objects.visible_to(self.actor)
+            .filter(Q(name__in=names) | Q(email_domain__in=domains))
+            .only("pk", "name", "email_domain")
         ):
             found.setdefault(company.name, company)
             if company.email_domain:
                 found.setdefault(company.email_domain, company)
-        created: dict[str, Company] = {}
         for raw, planned, values in zip(raws, planned_rows, values_list, strict=True):
             name = raw.get("company", "")
             if not name or planned.outcome:
                 continue
             company = found.get(name) or found.get(name.lower())
             if company is None and self.job.create_related:
-                company = created.get(name)
-                if company is None:
-                    company = Company(name=name[:200], owner=self.actor)
-                    created[name] = company
+                # A stand-in until the batch is written: companies_create_many makes the real one.
+                company = self.new_companies.setdefault(name, Company(name=name[:200], owner=self.actor))
                 planned.company_name = name
             if company is None:
                 message = _(
@@ -359,17 +442,25 @@ class PersonWriter(Writer):
                 planned.reject({"company": message % {"name": name[:200]}})
                 continue
             values["company"] = company
-        self.new_companies = created
 
     def write(self, planned_rows: list[Planned]) -> None:
-        used = {
-            p.company_name for p in planned_rows if p.company_name and p.outcome in ("created", "updated")
-        }
-        companies = [company for name, company in getattr(self, "new_companies", {}).items() if name in used]
-        for company in companies:
-            self._prepare(company)
-        if companies:
-            bulk_create_with_history(companies, Company, default_user=self.actor)
+        written = (ImportRow.Outcome.CREATED, ImportRow.Outcome.UPDATED)
+        named = [p for p in planned_rows if p.company_name and p.outcome in written]
+        used = list(dict.fromkeys(p.company_name for p in named))
+        if used:
+            created, errors = contact_services.companies_create_many(
+                actor=self.actor, values_list=[{"name": name[:200], "owner": self.actor} for name in used]
+            )
+            made = dict(zip(used, created, strict=True))
+            refused = {used[index]: problems for index, problems in errors.items()}
+            for planned in named:
+                company = made[planned.company_name]
+                if company is None:
+                    planned.reject({"company": "; ".join(refused[planned.company_name].values())})
+                elif planned.outcome == ImportRow.Outcome.CREATED:
+                    planned.values["company"] = company
+                else:
+                    planned.changes["company"] = company
         super().write(planned_rows)
 
 
@@ -632,8 +723,9 @@ class ActivityWriter(Writer):
 
     Validated as activities.services validates (the model's rules, links only to records the
     importer can see, the company following the deal, person or lead when none is named), then
-    written in bulk: an imported activity is history from the previous system, so the hooks of
-    live work (calendar invitations, touching the person "now") do not run."""
+    written by activities.services.activity_create (its checks, its audit row), one by one, with
+    `hooks=False`: an imported activity is history from the previous system, so the hooks of live
+    work (calendar invitations, touching the person "now") do not run."""
 
     RELATED = ("company", "person", "deal", "lead", "kind")
 
@@ -718,11 +810,20 @@ class ActivityWriter(Writer):
         if not planned.outcome:
             planned.outcome = ImportRow.Outcome.CREATED
             planned.record = activity
+            planned.values = values
 
     def write(self, planned_rows: list[Planned]) -> None:
-        new = [p.record for p in planned_rows if p.outcome == ImportRow.Outcome.CREATED]
-        if new:
-            Activity.objects.bulk_create(new)
+        for planned in planned_rows:
+            if planned.outcome != ImportRow.Outcome.CREATED:
+                continue
+            try:
+                with transaction.atomic():
+                    planned.record = activity_services.activity_create(
+                        actor=self.actor, values=planned.values, hooks=False
+                    )
+            except ValidationError as error:
+                planned.record = None
+                planned.reject(_errors_of(error))
 
 
 def _parse_moment(text: str):

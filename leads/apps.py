@@ -72,6 +72,30 @@ class LeadsConfig(AppConfig):
                 ),
             )
         )
+        # A lead never converted is a data subject of its own (a converted one is the person's
+        # copy, linked above): anonymised, touched and kept by the retention job like people.
+        from django.db.models import Q
+
+        gdpr_registry.register_subject(
+            gdpr_registry.Subject(
+                key="lead",
+                model=Lead,
+                label=_("Leads"),
+                fields=(
+                    gdpr_registry.PersonalField("first_name", "Anonymised", always=True),
+                    gdpr_registry.PersonalField("last_name", lambda lead: f"#{lead.pk}", always=True),
+                    gdpr_registry.PersonalField("email"),
+                    gdpr_registry.PersonalField("phone"),
+                    gdpr_registry.PersonalField("linkedin"),
+                    gdpr_registry.PersonalField("title"),
+                    gdpr_registry.PersonalField("company_name"),
+                ),
+                touched_field="updated_at",
+                scope=lambda: Q(converted_person__isnull=True),
+                text_fields=("description", "details"),
+                unit_field="business_unit",
+            )
+        )
 
 
 CONVERTED_LEADS_SHOWN = 20

@@ -180,6 +180,13 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "gdpr:person_subject_access": ObjectRoute("person", "view", "gdpr.export_personal_data", method="POST"),
     # GET: the user's own background exports of the person (?export=&format= downloads one); POST: a new one
     "gdpr:person_subject_access_exports": ObjectRoute("person", "view", "gdpr.export_personal_data"),
+    # GET: the user's own bulk anonymisations (?job=<id>: one, and its progress fragment for htmx)
+    "gdpr:bulk_job_progress": ListRoute("gdpr.manage_personal_data"),
+    "gdpr:erasure_request_list": ListRoute("gdpr.manage_personal_data"),
+    "gdpr:person_erasure_requests": ObjectRoute("person", "edit", "gdpr.manage_personal_data"),
+    "gdpr:person_erasure_request_decide": ObjectRoute(
+        "person", "edit", "gdpr.manage_personal_data", extra_kwargs={"request_pk": 999999}, method="POST"
+    ),
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
@@ -382,6 +389,8 @@ CONTENT_ROUTES: dict[str, ListedRecords] = {
 NOT_RECORD_LISTS = {
     "imports:job_list": "the user's own imports (tests/imports/test_access.py)",
     "imports:account_export": "every record of the account, for Administrators only",
+    # gdpr
+    "gdpr:erasure_request_list": "requests about the people one sees (tests/gdpr/test_erasure.py)",
 }
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {

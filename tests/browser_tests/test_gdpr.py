@@ -44,3 +44,32 @@ def test_a_manager_filters_people_untouched_for_months_and_anonymises_them_after
         person.pk for person in stale
     }
     assert Person.objects.filter(first_name="Rita").exists()
+
+
+def test_a_large_bulk_anonymisation_runs_in_the_background_and_the_page_polls_its_progress(
+    page, log_in, personas, monkeypatch
+):
+    from crm import outbox
+    from crm.models import QueuedTask
+    from gdpr import bulk_jobs
+
+    monkeypatch.setattr(bulk_jobs, "BACKGROUND_FROM", 2)
+    monkeypatch.setattr(bulk_jobs, "BATCH", 2)
+    monkeypatch.setattr(outbox, "publish", lambda *args, **kwargs: 0)  # the test plays the worker
+    old = timezone.now() - datetime.timedelta(days=900)
+    for name in ("Anna", "Bert", "Cleo"):
+        PersonFactory(first_name=name, last_name="Massive", last_touched_at=old)
+    log_in("manager")
+    page.goto("/gdpr/?older_than=18")
+    for name in ("Anna", "Bert", "Cleo"):
+        page.get_by_label(f"Select {name} Massive").check()
+    page.get_by_role("button", name="Anonymise selected").click()
+    expect(page.get_by_test_id("in-background")).to_be_visible()
+    page.get_by_test_id("confirm").click()
+    progress = page.get_by_test_id("bulk-progress")
+    expect(progress).to_contain_text("0 of 3 done")
+    while (pk := QueuedTask.objects.order_by("pk").values_list("pk", flat=True).first()) is not None:
+        outbox.run_queued(pk)
+    expect(progress).to_contain_text("3 of 3 done", timeout=10_000)
+    expect(progress).to_have_attribute("data-status", "done")
+    assert not Person.objects.filter(last_name="Massive").exists()

@@ -87,3 +87,30 @@ def test_undo_removes_the_imported_activities(manager):
     assert job.created == 1
     services.job_undo(actor=manager, job=job)
     assert not Activity.objects.filter(subject="Gone").exists()
+
+
+def test_imported_activities_are_written_by_the_activities_service_without_its_live_hooks(
+    manager, monkeypatch
+):
+    from activities import services as activity_services
+    from crm.models import AuditEvent
+
+    calls = []
+    original = activity_services.activity_create
+
+    def spy(**kwargs):
+        calls.append(kwargs["hooks"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(activity_services, "activity_create", spy)
+    hooked = []
+    handler = activity_services.on_activity_saved(lambda activity, change: hooked.append(change))
+    try:
+        job = _run(manager, "Kind,Subject,Date,Done\nmeeting,Kick-off,2021-03-04,yes\nto-do,Later,,no\n")
+    finally:
+        activity_services._handlers.remove(handler)
+    assert job.created == 2 and calls == [False, False]
+    assert hooked == []  # the calendar invites and touching "now" are for live work only
+    ids = [str(pk) for pk in Activity.objects.values_list("pk", flat=True)]
+    # The service's audit row, which the earlier bulk insert skipped.
+    assert AuditEvent.objects.filter(verb="created", object_id__in=ids, actor=manager).count() == 2

@@ -44,3 +44,25 @@ def test_import_file_says_what_is_wrong_with_the_file(manager, tmp_path):
     path.write_bytes(b"%PDF-1.4 \x00\x00")
     with pytest.raises(CommandError, match="not a spreadsheet"):
         call_command("import_file", str(path), kind="companies", user=manager.username)
+
+
+def test_bench_seed_leaves_a_finished_import_of_the_admins_with_real_rows(db, media_root):
+    """The every-route bench opens an import's pages by the ids of this job and its records."""
+    from activities.models import Activity
+    from crm.models import AuditEvent
+
+    call_command(
+        "bench_seed", companies=40, people=100, deals=10, leads=10, card_reps=0, stdout=io.StringIO()
+    )
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE and job.owner.has_perm("imports.run_import")
+    assert (job.rows_total, job.created, job.rejected) == (2, 2, 0), list(job.rows.values("message"))
+    ids = [str(pk) for pk in job.rows.values_list("record_id", flat=True)]
+    activities = Activity.objects.filter(pk__in=ids)
+    assert sorted(activities.values_list("subject", flat=True)) == [
+        "Bench import follow-up",
+        "Bench import kick-off",
+    ]
+    # Written by activities.services: its audit row each, by the importer.
+    audit = AuditEvent.objects.filter(verb="created", object_id__in=ids, content_type__model="activity")
+    assert audit.filter(actor=job.owner).count() == 2

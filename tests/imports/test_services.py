@@ -126,13 +126,13 @@ def test_a_batch_that_fails_writes_nothing_and_runs_again(manager, minimum_relax
         original(self, planned_rows)
         raise RuntimeError("worker killed")
 
-    original = writers.Writer.write
-    monkeypatch.setattr(writers.Writer, "write", crash)
+    original = writers.PersonWriter.write
+    monkeypatch.setattr(writers.PersonWriter, "write", crash)
     with pytest.raises(RuntimeError):
         services.job_run_here(job=job)
     assert Person.objects.count() == 0
     assert not ImportRow.objects.filter(job=job).exclude(outcome="").exists()
-    monkeypatch.setattr(writers.Writer, "write", original)
+    monkeypatch.setattr(writers.PersonWriter, "write", original)
     job = services.job_run_here(job=job)
     assert job.created == 2 and Person.objects.count() == 2
 
@@ -180,6 +180,30 @@ def test_undo_deletes_created_and_restores_updated_records(manager, minimum_rela
     services.job_undo(actor=manager, job=job)
     assert Person.objects.get(pk=anna.pk).first_name == "Old"
     assert not Person.objects.filter(email="bo@acme.se").exists()
+
+
+def test_undo_restores_the_search_and_moves_the_version_on(manager, minimum_relaxed):
+    from crm.search import search
+
+    acme = CompanyFactory(name="Acme AB", owner=manager)
+    anna = PersonFactory(
+        email="anna@acme.se", first_name="Olga", last_name="Vik", owner=manager, company=acme
+    )
+
+    def found(term):
+        return set(search(Person.objects.all(), term).values_list("email", flat=True))
+
+    job = _run(manager, _job(manager))
+    assert found("olga") == set() and found("anna berg") == {"anna@acme.se"} and found("bo ek")
+    imported_version = Person.objects.get(pk=anna.pk).version
+    services.job_undo(actor=manager, job=job)
+    # The search vector follows the restored values: the old name is found again, the imported
+    # one and the created person no longer.
+    assert found("olga vik") == {"anna@acme.se"} and found("anna berg") == set() and found("bo ek") == set()
+    restored = Person.objects.get(pk=anna.pk)
+    assert (restored.first_name, restored.last_name) == ("Olga", "Vik")
+    # A form opened on the imported version cannot overwrite the restored record unnoticed.
+    assert restored.version > imported_version
 
 
 def test_preview_shows_errors_per_cell_and_writes_nothing(manager, minimum_relaxed):
