@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity
@@ -29,6 +30,7 @@ class FieldSpec:
     label: str
     synonyms: tuple[str, ...] = ()
     match_key: bool = False  # offered as the key that finds an existing record
+    lookup: bool = False  # an admin-edited list of values (a sector): the cell names one by its name
 
 
 COMPANY_SYNONYMS = (
@@ -152,6 +154,33 @@ PERSON = ("person", "contact", "contact person", "kontaktperson", "kontakt", "ka
 LEAD = ("lead", "prospect", "érdeklődő")
 DOMAIN = ("domain", "e-mail domain", "email domain", "domän", "e-postdomän", "domain név")
 
+# The lists of values the minimum-field setting asks for by default (seed 000): a cell names the
+# value (“IT”, “Nordics”), matched without case against the list the administrator keeps.
+LOOKUP_SYNONYMS = {
+    "status": ("status", "company status", "kundstatus", "státusz", "állapot"),
+    "contact_type": (
+        "contact type", "customer type", "kontakttyp", "kundtyp", "kapcsolat típusa", "ügyféltípus",
+    ),
+    "business_unit": (
+        "business unit", "unit", "division", "affärsenhet", "affärsområde", "enhet", "üzletág",
+        "üzleti egység",
+    ),
+    "market": ("market", "marknad", "piac"),
+    "life_cycle": ("life cycle", "lifecycle", "livscykel", "livscykelfas", "életciklus"),
+    "sector": ("sector", "industry", "bransch", "sektor", "ágazat", "iparág"),
+    "segment": ("segment", "kundsegment", "szegmens"),
+    "source": ("source", "lead source", "källa", "leadkälla", "forrás"),
+}  # fmt: skip
+
+
+def _lookups(model: type[models.Model], *names: str) -> list[FieldSpec]:
+    fields = [model._meta.get_field(name) for name in names]
+    return [
+        FieldSpec(field.name, capfirst(field.verbose_name), LOOKUP_SYNONYMS[field.name], lookup=True)
+        for field in fields
+    ]
+
+
 FIELDS: dict[str, list[FieldSpec]] = {
     Kind.COMPANIES: [
         FieldSpec("name", _("Name"), ("name", "namn", "név", *COMPANY_SYNONYMS), match_key=True),
@@ -160,6 +189,9 @@ FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("phone", _("Phone"), PHONE),
         FieldSpec("description", _("Description"), DESCRIPTION),
         FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+        *_lookups(
+            Company, "status", "contact_type", "business_unit", "market", "life_cycle", "sector", "segment"
+        ),
     ],
     Kind.PEOPLE: [
         FieldSpec("first_name", _("First name"), FIRST_NAME),
@@ -173,6 +205,7 @@ FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("linkedin", _("LinkedIn"), LINKEDIN),
         FieldSpec("company", _("Company (name or e-mail domain)"), COMPANY_SYNONYMS),
         FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+        *_lookups(Person, "business_unit"),
     ],
     Kind.LEADS: [
         FieldSpec("first_name", _("First name"), FIRST_NAME),
@@ -185,7 +218,10 @@ FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("phone", _("Phone"), PHONE),
         FieldSpec("title", _("Title"), TITLE),
         FieldSpec("linkedin", _("LinkedIn"), LINKEDIN),
+        FieldSpec("details", _("Details"), ("details", "detaljer", "uppgifter", "részletek")),
+        FieldSpec("description", _("Description"), DESCRIPTION),
         FieldSpec("owner", _("Owner (user name or e-mail)"), OWNER),
+        *_lookups(Lead, "business_unit", "source"),
     ],
     # Deals: created only (no match key); an open stage meets the stage gates as the form's deal
     # does, a won or lost stage with its close date is recorded as a past sale (writers.DealWriter).

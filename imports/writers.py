@@ -31,7 +31,7 @@ from contacts import services as contact_services
 from contacts.matching import usable_domain
 from contacts.models import Company, Person
 from crm import access, custom_fields
-from imports.mapping import CUSTOM_PREFIX, MODELS
+from imports.mapping import CUSTOM_PREFIX, FIELDS, MODELS
 from imports.models import ImportJob, ImportRow, Kind, Mode
 from leads import services as lead_services
 from leads.models import Lead
@@ -113,6 +113,10 @@ class Writer:
             self.required = set(required_fields.required_fields_for(self.model))
         except LookupError:  # deals and activities have no minimum-field setting
             self.required = set()
+        self.lookup_fields = {
+            spec.name: spec for spec in FIELDS[job.kind] if spec.lookup and spec.name in self.mapping.values()
+        }
+        self._lookup_values: dict[str, dict[str, models.Model]] = {}
 
     # -- reading a row ---------------------------------------------------------------------------
 
@@ -140,8 +144,8 @@ class Writer:
                     first, last = _split_name(text)
                     values.setdefault("first_name", first)
                     values.setdefault("last_name", last)
-            elif name in ("owner", "company"):
-                continue
+            elif name in ("owner", "company") or name in self.lookup_fields:
+                continue  # resolved for the whole batch in plan()
             else:
                 values[name] = text
         if custom:
@@ -231,6 +235,8 @@ class Writer:
                     )
                     continue
                 values["owner"] = owner
+            if not self._resolve_lookups(raw, values, planned):
+                continue
             key = self._key_of(values)
             if key and key in seen:
                 planned.skip(_("The same as row %(number)s of the file.") % {"number": seen[key]})
@@ -240,6 +246,34 @@ class Writer:
             record = existing.get(key) if key else None
             self._plan_one(planned, values, record)
         return planned_rows
+
+    def _resolve_lookups(self, raw: dict[str, str], values: dict[str, Any], planned: Planned) -> bool:
+        """The list values the row names (a sector “IT”), by name without case; an unknown
+        name rejects the row, naming the field and the value."""
+        errors = {}
+        for name, spec in self.lookup_fields.items():
+            text = raw.get(name, "")
+            if not text:
+                continue
+            value = self._values_of(name).get(text.casefold())
+            if value is None:
+                errors[name] = _("No %(field)s “%(value)s” in the list the administrator keeps.") % {
+                    "field": str(spec.label).lower(),
+                    "value": text,
+                }
+            else:
+                values[name] = value
+        if errors:
+            planned.reject(errors)
+        return not errors
+
+    def _values_of(self, name: str) -> dict[str, models.Model]:
+        """One query per list per job: {name without case: value}."""
+        if name not in self._lookup_values:
+            related = self.model._meta.get_field(name).related_model
+            items = related._default_manager.all()
+            self._lookup_values[name] = {item.name.casefold(): item for item in items}
+        return self._lookup_values[name]
 
     def _plan_one(self, planned: Planned, values: dict[str, Any], record) -> None:
         mode = self.job.mode
