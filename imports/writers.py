@@ -275,6 +275,20 @@ class Writer:
             self._lookup_values[name] = {item.name.casefold(): item for item in items}
         return self._lookup_values[name]
 
+    def _changes(self, planned: Planned, values: dict[str, Any], record) -> dict[str, Any] | None:
+        """What the row changes in the existing `record`; None (the row skipped) when the mode
+        creates only or nothing differs."""
+        if self.job.mode == Mode.CREATE:
+            planned.skip(_("It exists already."))
+            return None
+        if "custom_fields" in values:
+            values["custom_fields"] = {**record.custom_fields, **values["custom_fields"]}
+        changes = {name: value for name, value in values.items() if getattr(record, name) != value}
+        if not changes:
+            planned.skip(_("Nothing to change."))
+            return None
+        return changes
+
     def _plan_one(self, planned: Planned, values: dict[str, Any], record) -> None:
         mode = self.job.mode
         if record is None:
@@ -288,14 +302,8 @@ class Writer:
                 planned.outcome = ImportRow.Outcome.CREATED
                 planned.record = instance
             return
-        if mode == Mode.CREATE:
-            planned.skip(_("It exists already."))
-            return
-        if "custom_fields" in values:
-            values["custom_fields"] = {**record.custom_fields, **values["custom_fields"]}
-        changes = {name: value for name, value in values.items() if getattr(record, name) != value}
-        if not changes:
-            planned.skip(_("Nothing to change."))
+        changes = self._changes(planned, values, record)
+        if changes is None:
             return
         for name, value in changes.items():
             setattr(record, name, value)
@@ -366,14 +374,8 @@ class ContactWriter(Writer):
             planned.outcome = ImportRow.Outcome.CREATED
             planned.values = values
             return
-        if mode == Mode.CREATE:
-            planned.skip(_("It exists already."))
-            return
-        if "custom_fields" in values:
-            values["custom_fields"] = {**record.custom_fields, **values["custom_fields"]}
-        changes = {name: value for name, value in values.items() if getattr(record, name) != value}
-        if not changes:
-            planned.skip(_("Nothing to change."))
+        changes = self._changes(planned, values, record)
+        if changes is None:
             return
         version = record.version
         for name, value in changes.items():
