@@ -107,18 +107,20 @@ def board_recipients(*, user, query: board.BoardQuery, with_people: bool = True)
         pool |= Q(company_id__in=companies.values("pk"))
     visible = Person.objects.visible_to(user).filter(pool).annotate(phone_number=Trim("phone"))
     without_phone = Q(phone_number="")
+    # No consent to be phoned, or unsubscribed from what is sent to many (GDPR, issue 13).
+    without_consent = Q(consent_phone=False) | Q(unsubscribed_at__isnull=False)
     people = visible.aggregate(
         seen=Count("pk"),
         seen_of_deals=Count("pk", filter=of_deals),
         without_phone=Count("pk", filter=without_phone),
-        without_consent=Count("pk", filter=~without_phone & Q(consent_phone=False)),
+        without_consent=Count("pk", filter=~without_phone & without_consent),
     )
     recipients.hidden = counts["contacts"] - people["seen_of_deals"]
     recipients.without_phone = people["without_phone"]
     recipients.without_consent = people["without_consent"]
     recipients.reachable = people["seen"] - recipients.without_phone - recipients.without_consent
     if with_people:
-        reachable = visible.exclude(without_phone).filter(consent_phone=True)
+        reachable = visible.exclude(without_phone).exclude(without_consent)
         recipients.people = list(
             reachable.only("pk", "first_name", "last_name", "phone", "consent_phone").order_by("pk")
         )

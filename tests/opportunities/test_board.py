@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from crm import sms
@@ -563,6 +564,19 @@ def test_the_batch_message_reaches_only_visible_contacts_with_a_phone_who_agreed
     # restricted sees their own deal and the unassigned one, whose contact is the admin's
     assert [(m.to, m.body) for m in queued_sms] == [("+46701234570", "Our offices close at noon.")]
     assert (report.queued, report.skipped) == (1, 1)
+
+
+def test_an_unsubscribed_contact_is_counted_without_consent_and_not_texted(
+    classic, personas, contacts_on_the_board, queued_sms, managers_see_only_their_teams
+):
+    before = messaging.board_recipients(user=personas.manager, query=quarter_query(classic))
+    contacts_on_the_board.unsubscribed_at = timezone.now()  # "Agreed" unsubscribes
+    contacts_on_the_board.save(update_fields=["unsubscribed_at"])
+    after = messaging.board_recipients(user=personas.manager, query=quarter_query(classic))
+    assert {p.first_name for p in after.people} == {p.first_name for p in before.people} - {"Agreed"}
+    assert (after.without_consent, after.reachable) == (before.without_consent + 1, before.reachable - 1)
+    messaging.board_message_send(actor=personas.manager, query=quarter_query(classic), body="Hello")
+    assert contacts_on_the_board.phone not in {m.to for m in queued_sms}
 
 
 def test_the_batch_message_skips_and_counts_who_may_not_receive_it(
