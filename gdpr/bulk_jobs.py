@@ -19,7 +19,7 @@ from gdpr import registry, services
 from gdpr.models import BulkAnonymisation, GdprEvent
 
 BACKGROUND_FROM = 100  # more people than this: a background job with a progress bar
-BATCH = 250
+BATCH = 500  # as the retention job (gdpr.services.RETENTION_BATCH): 100 steps for 50,000 people
 JOBS_LISTED = 10
 
 
