@@ -19,11 +19,16 @@ def seeded(db, media_root):
     return stream.getvalue()
 
 
+def seeded_activities():
+    """The activities seed's, not the two of the bench seed's finished import (the admin's)."""
+    return Activity.objects.exclude(subject__startswith="Bench import")
+
+
 def test_seed_spreads_the_activities_over_the_fifty_reps_on_their_own_records(seeded):
     assert "activities" in seeded
-    assert Activity.objects.count() == 500
+    assert seeded_activities().count() == 500
     reps = User.objects.filter(username__startswith="bench-rep-")
-    assert Activity.objects.values("owner").distinct().count() == reps.count() == 50
+    assert seeded_activities().values("owner").distinct().count() == reps.count() == 50
     assert Activity.objects.filter(status="done", done_at__isnull=True).count() == 0
     assert Activity.objects.filter(status="open").exists() and Activity.objects.filter(status="done").exists()
     assert Activity.objects.filter(kind="meeting", meeting_category__isnull=False).exists()
@@ -37,7 +42,7 @@ def test_seed_spreads_the_activities_over_the_fifty_reps_on_their_own_records(se
 def test_the_default_is_twice_the_companies(db, media_root):
     call_command("bench_seed", **TINY, stdout=io.StringIO())
 
-    assert Activity.objects.count() == TINY["companies"] * 2
+    assert seeded_activities().count() == TINY["companies"] * 2
 
 
 def test_the_walk_times_my_work_and_the_calendar_as_both_personas(seeded):
