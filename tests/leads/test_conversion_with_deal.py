@@ -73,3 +73,38 @@ def test_asking_for_a_deal_without_a_pipeline_is_refused_on_the_form(client, rep
     assert "Choose the pipeline of the new deal." in response.content.decode()
     lead.refresh_from_db()
     assert lead.status == Lead.Status.NEW
+
+
+def test_a_deal_name_outside_the_pipelines_fixed_names_rolls_the_conversion_back(rep):
+    pipeline = Pipeline.objects.create(name="Fixed names", deal_names="Archive scan\nMap digitising")
+    Stage.objects.create(pipeline=pipeline, name="Start", position=0)
+    lead = LeadFactory(owner=rep, company_name="Elsewhere AB")
+    with pytest.raises(services.LeadConversionError):
+        services.lead_convert(
+            actor=rep, lead=lead, create_company=True, deal_pipeline=pipeline, deal_name="Something else"
+        )
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.NEW
+    assert not Company.objects.filter(name="Elsewhere AB").exists() and not Deal.objects.exists()
+
+
+def test_converting_moves_the_leads_version_on_by_one(rep):
+    lead = LeadFactory(owner=rep, company_name="Versioned AB")
+    before = lead.version
+    services.lead_convert(actor=rep, lead=lead, create_company=True)
+    lead.refresh_from_db()
+    assert lead.version == before + 1
+
+
+def test_a_converted_lead_may_be_saved_with_its_status_as_a_plain_string(rep):
+    """A form or an import sends the status as text: "converted" is no change of status."""
+    lead = LeadFactory(owner=rep, company_name="Kept AB")
+    services.lead_convert(actor=rep, lead=lead, create_company=True)
+    lead.refresh_from_db()
+    updated = services.lead_update(
+        actor=rep,
+        lead=lead,
+        changes={"status": "".join(["con", "verted"]), "description": "Met again"},
+        expected_version=lead.version,
+    )
+    assert (updated.status, Lead.objects.get(pk=lead.pk).description) == ("converted", "Met again")
