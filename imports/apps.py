@@ -25,3 +25,14 @@ class ImportsConfig(AppConfig):
                 page,
                 listings.ListAction(_("Import"), "imports:job_create", f"kind={kind}", "imports.run_import"),
             )
+        # And inside the "New customer" form (seed 003): a few rows pasted, thousands uploaded.
+        for page, kind in (("contacts:company_create", "companies"), ("contacts:person_create", "people")):
+            listings.register_list_action(
+                page,
+                listings.ListAction(
+                    _("Many at once? Import a spreadsheet"),
+                    "imports:job_create",
+                    f"kind={kind}",
+                    "imports.run_import",
+                ),
+            )

@@ -128,3 +128,15 @@ def test_the_lists_offer_import_to_who_may_import(client, personas, list_name, k
         client.force_login(user)
         html = client.get(reverse(list_name)).content.decode()
         assert (link in html) is offered, user
+
+
+@pytest.mark.parametrize(
+    ("form_name", "kind"), [("contacts:company_create", "companies"), ("contacts:person_create", "people")]
+)
+def test_the_new_customer_forms_offer_import_to_who_may_import(client, personas, form_name, kind):
+    """Seed 003: "Import" inside the "New customer" dialog too, plugged in through crm.listings."""
+    link = f'href="{reverse("imports:job_create")}?kind={kind}"'
+    for user, offered in [(personas.manager, True), (personas.admin, True), (personas.rep, False)]:
+        client.force_login(user)
+        html = client.get(reverse(form_name)).content.decode()
+        assert (link in html) is offered, user
