@@ -61,6 +61,7 @@ class ContactsConfig(AppConfig):
                 touched_field="last_touched_at",
                 label=_("People"),
                 unit_field="business_unit",  # the unit's retention period applies (gdpr admin)
+                company_lookup="company__name",
                 consent_fields=(
                     "consent_email",
                     "consent_phone",

@@ -26,11 +26,21 @@ class AgeFilterForm(forms.Form):
         label=_("and at most (months)"), min_value=0, max_value=1200, required=False
     )
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    company = forms.CharField(label=_("Company"), max_length=100, required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
     consent = forms.ChoiceField(
         label=_("Consent to e-mail"),
         required=False,
         choices=[("", _("Any")), ("yes", _("Given")), ("no", _("Not given"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("", _("Longest untouched first")),
+            ("recent", _("Touched most recently first")),
+            ("name", _("Name")),
+        ],
     )
 
     def __init__(self, *args, user, **kwargs):

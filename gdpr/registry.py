@@ -48,6 +48,8 @@ class Subject:
     text_fields: tuple[str, ...] = ()
     # A ForeignKey to the record's business unit: the retention period of the unit applies.
     unit_field: str = ""
+    # The lookup of the company's name the contacts-by-age page filters by ("company__name").
+    company_lookup: str = ""
 
     def field(self, name: str) -> PersonalField:
         return next(item for item in self.fields if item.name == name)

@@ -29,6 +29,12 @@ def people_by_age(*, user, subject: registry.Subject, filters: dict | None = Non
         rows = rows.filter(owner=filters["owner"])
     if filters.get("consent") and subject.consent_fields:
         rows = rows.filter(Q(**{subject.consent_fields[0]: filters["consent"] == "yes"}))
+    if filters.get("company") and subject.company_lookup:
+        rows = rows.filter(**{f"{subject.company_lookup}__icontains": filters["company"]})
     if filters.get("q"):
         rows = search(rows, filters["q"])
+    if filters.get("sort") == "recent":
+        rows = rows.order_by(f"-{touched}", "-pk")
+    elif filters.get("sort") == "name":
+        rows = rows.order_by("last_name", "first_name", "pk")
     return rows

@@ -94,6 +94,7 @@ class LeadsConfig(AppConfig):
                 scope=lambda: Q(converted_person__isnull=True),
                 text_fields=("description", "details"),
                 unit_field="business_unit",
+                company_lookup="company_name",
             )
         )
 

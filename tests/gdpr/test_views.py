@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from contacts.models import Person
 from gdpr.models import GdprEvent
-from tests.factories import PersonFactory
+from tests.factories import CompanyFactory, PersonFactory
 
 BULK = "gdpr:contact_bulk"
 
@@ -76,6 +76,36 @@ def test_age_list_sorts_by_age_filters_and_hides_anonymised(client, personas):
     rows = client.get(reverse("gdpr:contact_age_list"), {"older_than": 12}).context["page"].object_list
     assert [p.pk for p in rows] == [oldest.pk]
     assert client.get(reverse("gdpr:contact_age_list"), {"older_than": "x"}).status_code == 200
+
+
+def test_age_list_filters_by_company_and_sorts_by_age_or_name(client, personas):
+    now = timezone.now()
+    acme, other = CompanyFactory(name="Acme Archives"), CompanyFactory(name="Beta Bank")
+    PersonFactory(
+        first_name="Ann",
+        last_name="Zetterlund",
+        company=acme,
+        last_touched_at=now - datetime.timedelta(days=900),
+    )
+    PersonFactory(
+        first_name="Bo",
+        last_name="Andersson",
+        company=acme,
+        last_touched_at=now - datetime.timedelta(days=30),
+    )
+    PersonFactory(
+        first_name="Cai", last_name="Berg", company=other, last_touched_at=now - datetime.timedelta(days=500)
+    )
+    client.force_login(personas.manager)
+
+    def names(**query):
+        page = client.get(reverse("gdpr:contact_age_list"), query).context["page"]
+        return [p.first_name for p in page.object_list]
+
+    assert names(company="acme") == ["Ann", "Bo"]
+    assert names(company="acme", sort="recent") == ["Bo", "Ann"]
+    assert names(sort="name")[:3] == ["Bo", "Cai", "Ann"]
+    assert client.get(reverse("gdpr:contact_age_list"), {"sort": "bogus"}).status_code == 200
 
 
 def test_export_holds_the_person_and_is_logged(client, manager):
