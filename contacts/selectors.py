@@ -1,6 +1,7 @@
 """Reads of companies and people, always starting from what the user may see."""
 
 from contacts.models import Company, Person
+from crm import list_rows
 from crm.pagination import Capped, capped
 
 COMPANY_LOOKUPS = [
@@ -25,17 +26,20 @@ def company_list(*, user):
     return Company.objects.visible_to(user).select_related("owner", "team", "status", "sector", "segment")
 
 
-# What a row of the companies list shows (contacts/company_list.html); the rest of the record
-# (addresses, notes, search text…) stays in the database. A column that reads another field
-# would cost a query per row: the pinned query counts of the list tests catch that.
-# The status, sector and owner are named from the kept lookup tables (crm.lookup_cache.labels),
-# not joined: a row is one record instead of four.
-COMPANY_ROW_FIELDS = ["name", "email_domain", "custom_fields", "status", "sector", "owner"]
+# What a row of the companies list shows (contacts/templatetags/company_rows.py); a column that
+# reads another field must be added here (a ListRow has nothing else). The status, sector and
+# owner are named from the kept lookup tables (crm.lookup_cache.labels), not joined.
+COMPANY_ROW_FIELDS = ["name", "email_domain", "custom_fields", "status_id", "sector_id", "owner_id"]
 
 
-def company_rows(queryset):
-    """`queryset` (companies of the list) with only what a list row shows."""
-    return queryset.select_related(None).only(*COMPANY_ROW_FIELDS)
+def company_rows_by_id(ids: list[int]) -> dict:
+    """{id: ListRow} of the companies list's page `ids` (ids that came from company_list())."""
+    return list_rows.rows_by_id(
+        "company-list-rows",
+        lambda ids_of_page: Company.objects.filter(pk__in=ids_of_page).values("pk", *COMPANY_ROW_FIELDS),
+        ids,
+        detail_url="contacts:company_detail",
+    )
 
 
 def company_card(*, user):

@@ -37,7 +37,12 @@ def company_list(request):
     company_filter = CompanyFilter(
         request.GET, queryset=selectors.company_list(user=request.user), user=request.user
     )
-    page = _page(request, selectors.company_rows(company_filter.qs))
+    page = paginate(
+        company_filter.qs,
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        rows_by_id=selectors.company_rows_by_id,
+    )
     return render(
         request,
         "contacts/company_list.html",

@@ -35,8 +35,11 @@ DEAL_CARD_LINKS = ("company", "primary_contact")
 
 def deal_list(request):
     deal_filter = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user), user=request.user)
-    rows = linked.annotate_visible(selectors.deal_rows(deal_filter.qs), request.user, "company")
-    page = paginate(rows, request.GET.get("page"))
+    page = paginate(
+        deal_filter.qs,
+        request.GET.get("page"),
+        rows_by_id=lambda ids: selectors.deal_rows_by_id(request.user, ids),
+    )
     # Columns other apps add (activities: each deal's next step).
     badges = listings.list_badges(Deal, page.object_list, request.user)
     return render(

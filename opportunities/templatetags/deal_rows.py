@@ -28,6 +28,7 @@ BADGE_BY_KIND = {"won": "success", "lost": "secondary"}
 
 @register.simple_tag(takes_context=True)
 def deal_rows(context, deals) -> SafeString:
+    """The rows of `deals`: ListRows of opportunities.selectors.deal_rows_by_id."""
     unassigned = html.escape(gettext("Unassigned"))
     hidden = (
         '<span class="text-body-secondary fst-italic" data-testid="hidden-record">'
@@ -38,14 +39,13 @@ def deal_rows(context, deals) -> SafeString:
     owners = lookup_cache.labels(Deal.owner.field.related_model, *USER_NAME_FIELDS)
     rows = []
     for deal in deals:
-        company = deal.company
         stage_name, stage_kind = stages[deal.stage_id]
         pipeline = html.escape(pipelines[deal.pipeline_id])
         owner = unassigned if deal.owner_id is None else html.escape(owners[deal.owner_id])
-        if company is None:
+        if deal.company_id is None:
             company_cell = ""
         elif deal.company_visible:
-            company_cell = text(company, context)
+            company_cell = text(deal.company_name, context)
         else:
             company_cell = hidden
         badges = "".join(

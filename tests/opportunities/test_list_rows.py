@@ -10,7 +10,8 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 
-from opportunities.models import Pipeline, Stage
+from crm import linked
+from opportunities.models import Deal, Pipeline, Stage
 from tests.factories import CompanyFactory, DealFactory
 
 # The template loop of templates/opportunities/deal_list.html before the rows moved to Python
@@ -27,6 +28,16 @@ TEMPLATE_LOOP = """{% load crm_tags linked_records %}
       </tr>
     {% endfor %}
     </tbody>"""  # fmt: skip
+
+
+def as_records(page, user) -> dict:
+    """The page's rows as the Deal records (with `company_visible`) the template loop was written
+    for (the list's rows are crm.list_rows.ListRows), in the page's order, with their badges."""
+    deals = linked.annotate_visible(Deal.objects.all(), user, "company")
+    records = deals.in_bulk([row.pk for row in page.object_list])
+    for row in page.object_list:
+        records[row.pk].badge_cells = row.badge_cells
+    return {"object_list": [records[row.pk] for row in page.object_list]}
 
 
 def rows_of(html: str) -> str:
@@ -64,10 +75,20 @@ def test_the_rows_are_the_template_loop(client, personas, odd_deals, language, w
         assert response.status_code == 200
         page = response.context["page"]
         assert len(page.object_list) >= 3
-        expected = engines["django"].from_string(TEMPLATE_LOOP).render({"page": page}, response.wsgi_request)
+        context = {"page": as_records(page, getattr(personas, who))}
+        expected = engines["django"].from_string(TEMPLATE_LOOP).render(context, response.wsgi_request)
     served = rows_of(response.content.decode())
     assert served == expected
     assert "<i>" not in served and "&lt;i&gt;Big&lt;/i&gt; &amp; bold" in served
     # The restricted user sees the deal but not its company: its name never reaches the page.
     assert ("Not yours AB" in served) is (who == "admin")
     assert ('data-testid="hidden-record"' in served) is (who == "restricted")
+
+
+def test_the_rows_compiled_for_one_user_never_serve_another(client, personas, odd_deals):
+    """The rows' SQL is compiled once per user (crm.compiled_queries): the company's visibility
+    flag compiled for an administrator must not show a restricted user the hidden company."""
+    for who, sees_company in (("restricted", False), ("admin", True), ("restricted", False)):
+        client.force_login(getattr(personas, who))
+        served = rows_of(client.get(reverse("opportunities:deal_list")).content.decode())
+        assert ("Not yours AB" in served) is sees_company, who
