@@ -3,6 +3,8 @@ existing values or a free-text box) and by the custom fields marked filterable."
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from django import forms
 from django.db import models
@@ -98,6 +100,24 @@ class _FieldsOfOneForm(dict):
         return dict(self)
 
 
+class _FiltersCopiedShallow(dict):
+    """A filter set class's filters, copied one level deep for each new filter set (FilterSet
+    deep-copies them): what a filter set sets (model, parent, a queryset, the field a filter
+    builds, its `extra` arguments) it sets on its own copy; nothing changes the values inside.
+    Deep copies of the querysets, choices and widgets inside were ~1.5 ms of a list request."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copies[name] = filter_copy = copy.copy(filter_)
+            filter_copy.__dict__.pop("_field", None)  # each copy builds its own form field
+            # A model choice filter writes its queryset into `extra` when it builds its field.
+            filter_copy.extra = dict(filter_.extra)
+            if filter_.method is not None:  # its FilterMethod must call the copy's parent
+                filter_copy.method = filter_.method
+        return copies
+
+
 class ConfigurableFilterSet(django_filters.FilterSet):
     """Search box, owner and team always; then the configured fields; then custom fields."""
 
@@ -145,6 +165,10 @@ class ConfigurableFilterSet(django_filters.FilterSet):
         self.filters["ordering"] = ordering  # keep the sort last in the filter bar
 
     custom_field_model: type[models.Model] | None = None
+
+    @classmethod
+    def get_filters(cls):
+        return _FiltersCopiedShallow(super().get_filters())
 
     def get_form_class(self):
         form_class = super().get_form_class()
