@@ -14,6 +14,7 @@ changes, which covers what a visibility rule reads (roles, teams, memberships, t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models
@@ -30,76 +31,102 @@ def placeholders(count: int) -> list[int]:
 
 def run_with_ids(
     key: Any, queryset_for: Callable[[list[int]], models.QuerySet], ids: Sequence[int]
-) -> models.query.RawQuerySet:
+) -> list[models.Model]:
     """`queryset_for(ids)`'s records, from SQL compiled once per (key, number of ids).
 
-    `queryset_for` must use each id it is given exactly where the ids go (an `__in` filter), and
-    its records are returned as `raw()` returns them: the selected columns, no select_related."""
-    ids = list(dict.fromkeys(ids))
-    holders = placeholders(len(ids))
-    sql, params, slots, model = lookup_cache.cached(
-        ("compiled-query", key, len(ids)), lambda: _compile(queryset_for(holders), holders)
-    )
-    values = list(params)
-    for position, slot in slots:
-        values[position] = ids[slot]
-    return model._default_manager.raw(sql, values)
-
-
-def _compile(queryset: models.QuerySet, holders: list[int]):
-    sql, params = queryset.query.sql_with_params()
-    slot_of = {holder: slot for slot, holder in enumerate(holders)}
-    slots = tuple((position, slot_of[value]) for position, value in enumerate(params) if value in slot_of)
-    if sorted(slot for _position, slot in slots) != list(range(len(holders))):
-        raise ValueError("Each id must appear exactly once among the compiled query's parameters.")
-    return sql, tuple(params), slots, queryset.model
+    `queryset_for` must use each id it is given exactly where the ids go (an `__in` filter). The
+    records hold the selected columns and annotations, no select_related; they are made as the
+    ORM makes them (Model.from_db), without compiling anything per run."""
+    compiled, rows = _run(key, queryset_for, ids, _compile_records)
+    if not rows:
+        return []
+    model, field_names, field_positions, annotations = compiled.shape
+    records = []
+    for row in rows:
+        record = model.from_db(compiled.alias, field_names, [row[position] for position in field_positions])
+        for name, position in annotations:
+            setattr(record, name, row[position])
+        records.append(record)
+    return records
 
 
 def values_with_ids(
     key: Any, queryset_for: Callable[[list[int]], models.QuerySet], ids: Sequence[int]
 ) -> list[dict[str, Any]]:
     """`queryset_for(ids)` — a `values()` queryset — as `values()` answers it, from SQL compiled
-    once per (key, number of ids), its rows read straight from the cursor: no model instances
-    and none of raw()'s per-query set-up. For the rows of a list page (crm.list_rows)."""
-    ids = list(dict.fromkeys(ids))
-    if not ids:
+    once per (key, number of ids), its rows read straight from the cursor: no model instances.
+    For the rows of a list page (crm.list_rows)."""
+    compiled, rows = _run(key, queryset_for, ids, _compile_values)
+    if not rows:
         return []
-    holders = placeholders(len(ids))
-    sql, params, slots, names, converters, alias = lookup_cache.cached(
-        ("compiled-values", key, len(ids)), lambda: _compile_values(queryset_for(holders), holders)
-    )
-    values = list(params)
-    for position, slot in slots:
-        values[position] = ids[slot]
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        rows = cursor.fetchall()
-    if converters:  # what the ORM does to a column's value (a JSON column's text -> its data)
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for position, functions, expression in converters:
-                for function in functions:
-                    row[position] = function(row[position], expression, connection)
+    names = compiled.shape
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _compile_values(queryset: models.QuerySet, holders: list[int]):
-    query = queryset.query
-    if not query.values_select:
-        raise ValueError("values_with_ids() takes a values() queryset.")
-    compiler = query.get_compiler(using=queryset.db)
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, int], ...]  # (position among params, which id)
+    converters: tuple  # (column, functions, expression): what the ORM does to a column's value
+    alias: str  # the database
+    shape: Any  # how a row becomes a record or a dict
+
+
+def _run(key, queryset_for, ids, compile_shape) -> tuple[_Compiled | None, list]:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return None, []
+    holders = placeholders(len(ids))
+    compiled = lookup_cache.cached(
+        ("compiled-query", compile_shape.__name__, key, len(ids)),
+        lambda: _compile(queryset_for(holders), holders, compile_shape),
+    )
+    values = list(compiled.params)
+    for position, slot in compiled.slots:
+        values[position] = ids[slot]
+    connection = connections[compiled.alias]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, values)
+        rows = cursor.fetchall()
+    if compiled.converters:  # e.g. a JSON column's text -> its data
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for position, functions, expression in compiled.converters:
+                for function in functions:
+                    row[position] = function(row[position], expression, connection)
+    return compiled, rows
+
+
+def _compile(queryset: models.QuerySet, holders: list[int], compile_shape) -> _Compiled:
+    compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     slot_of = {holder: slot for slot, holder in enumerate(holders)}
     slots = tuple((position, slot_of[value]) for position, value in enumerate(params) if value in slot_of)
     if sorted(slot for _position, slot in slots) != list(range(len(holders))):
         raise ValueError("Each id must appear exactly once among the compiled query's parameters.")
-    # The names values() gives the columns, in the SELECT's order (django's ValuesIterable).
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
     converters = tuple(
         (position, tuple(functions), expression)
         for position, (functions, expression) in compiler.get_converters(
             [column[0] for column in compiler.select]
         ).items()
     )
-    return sql, tuple(params), slots, names, converters, queryset.db
+    return _Compiled(sql, tuple(params), slots, converters, queryset.db, compile_shape(queryset, compiler))
+
+
+def _compile_values(queryset: models.QuerySet, compiler) -> tuple[str, ...]:
+    """The names values() gives the columns, in the SELECT's order (django's ValuesIterable)."""
+    query = queryset.query
+    if not query.values_select:
+        raise ValueError("values_with_ids() takes a values() queryset.")
+    return (*query.extra_select, *query.values_select, *query.annotation_select)
+
+
+def _compile_records(queryset: models.QuerySet, compiler):
+    """Where the model's fields and the annotations are among the columns (django's ModelIterable)."""
+    if queryset.query.values_select or compiler.klass_info.get("related_klass_infos"):
+        raise ValueError("run_with_ids() takes a queryset of records without select_related.")
+    field_positions = tuple(compiler.klass_info["select_fields"])
+    field_names = tuple(compiler.select[position][0].target.attname for position in field_positions)
+    annotations = tuple(compiler.annotation_col_map.items())
+    return queryset.model, field_names, field_positions, annotations

@@ -2,6 +2,7 @@
 the queryset itself gives, and a change to who may see what reaches it on the next request."""
 
 import pytest
+from django.db.models.functions import Upper
 
 from activities import selectors
 from activities.models import Activity
@@ -59,3 +60,36 @@ def test_narrowing_reps_reaches_the_compiled_next_step_query_at_once(personas):
     rep = User.objects.get(pk=personas.rep.pk)  # as the next request loads them
     assert not Activity.objects.visible_to(rep).filter(company=theirs).exists()
     assert selectors.next_steps(user=rep, link="company", ids=[theirs.pk]) == {}
+
+
+def test_records_carry_their_annotations_and_no_ids_give_no_query(db, django_assert_num_queries):
+    company = CompanyFactory(name="Annotated AB", custom_fields={"tier": "gold"})
+
+    def annotated(ids):
+        return Company.objects.filter(pk__in=ids).only("name", "custom_fields").annotate(shout=Upper("name"))
+
+    [record] = compiled_queries.run_with_ids("test-annotated", annotated, [company.pk])
+    assert (record.pk, record.name, record.shout, record.custom_fields) == (
+        company.pk, "Annotated AB", "ANNOTATED AB", {"tier": "gold"},
+    )  # fmt: skip
+    [values] = compiled_queries.values_with_ids(
+        "test-values",
+        lambda ids: Company.objects.filter(pk__in=ids).values("pk", "custom_fields"),
+        [company.pk],
+    )
+    assert values == {"pk": company.pk, "custom_fields": {"tier": "gold"}}  # the JSON column, decoded
+    with django_assert_num_queries(0):
+        assert compiled_queries.run_with_ids("test-annotated", annotated, []) == []
+        assert compiled_queries.values_with_ids("test-values", annotated, []) == []
+
+
+def test_select_related_and_records_for_values_are_refused(db):
+    company = CompanyFactory()
+    with pytest.raises(ValueError, match="select_related"):
+        compiled_queries.run_with_ids(
+            "test-related",
+            lambda ids: Company.objects.filter(pk__in=ids).select_related("owner"),
+            [company.pk],
+        )
+    with pytest.raises(ValueError, match="values"):
+        compiled_queries.values_with_ids("test-model", named, [company.pk])
