@@ -13,6 +13,7 @@ changes, which covers what a visibility rule reads (roles, teams, memberships, t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,7 @@ class _Compiled:
     converters: tuple  # (column, functions, expression): what the ORM does to a column's value
     alias: str  # the database
     shape: Any  # how a row becomes a record or a dict
+    ids_array_at: int | None = None  # the parameter that takes the ids as one array
 
 
 def _run(key, queryset_for, ids, compile_shape) -> tuple[_Compiled | None, list]:
@@ -83,6 +85,8 @@ def _run(key, queryset_for, ids, compile_shape) -> tuple[_Compiled | None, list]
         lambda: _compile(queryset_for(holders), holders, compile_shape),
     )
     values = list(compiled.params)
+    if compiled.ids_array_at is not None:
+        values[compiled.ids_array_at] = ids
     for position, slot in compiled.slots:
         values[position] = ids[slot]
     connection = connections[compiled.alias]
@@ -111,7 +115,33 @@ def _compile(queryset: models.QuerySet, holders: list[int], compile_shape) -> _C
             [column[0] for column in compiler.select]
         ).items()
     )
-    return _Compiled(sql, tuple(params), slots, converters, queryset.db, compile_shape(queryset, compiler))
+    shape = compile_shape(queryset, compiler)
+    array = _ids_as_array(sql, params, slots)
+    if array is not None:
+        sql, params, array_at = array
+        return _Compiled(sql, params, (), converters, queryset.db, shape, ids_array_at=array_at)
+    return _Compiled(sql, tuple(params), slots, converters, queryset.db, shape)
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _ids_as_array(sql: str, params, slots) -> tuple[str, tuple, int] | None:
+    """`… IN (%s, %s, …)` of the ids rewritten as `… = ANY(%s)` with the ids as one array
+    parameter, when the ids are exactly such a list (in their order): the same rows, and
+    PostgreSQL parses one parameter instead of fifty (~1 ms of its time per query, and psycopg's
+    query cache holds queries of up to 50 parameters only). None when the SQL is not that."""
+    marks = [match.start() for match in _PLACEHOLDER.finditer(sql) if match.group() == "%s"]
+    first = slots[0][0]
+    if len(marks) != len(params) or slots != tuple((first + slot, slot) for slot in range(len(slots))):
+        return None
+    start, end = marks[first], marks[first + len(slots) - 1] + 2
+    if sql[start:end] != ", ".join(["%s"] * len(slots)) or not (
+        sql[:start].endswith(" IN (") and sql[end:].startswith(")")
+    ):
+        return None
+    rewritten = f"{sql[: start - len(' IN (')]} = ANY(%s){sql[end + 1 :]}"
+    return rewritten, (*params[:first], None, *params[first + len(slots) :]), first
 
 
 def _compile_values(queryset: models.QuerySet, compiler) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 the queryset itself gives, and a change to who may see what reaches it on the next request."""
 
 import pytest
+from django.db.models import Q
 from django.db.models.functions import Upper
 
 from activities import selectors
@@ -93,3 +94,29 @@ def test_select_related_and_records_for_values_are_refused(db):
         )
     with pytest.raises(ValueError, match="values"):
         compiled_queries.values_with_ids("test-model", named, [company.pk])
+
+
+@pytest.mark.parametrize("count", [1, 2, 50])
+def test_the_ids_go_as_one_array_and_give_the_same_rows(db, count):
+    companies = [CompanyFactory(name=f"Array {number}") for number in range(count)]
+    ids = [company.pk for company in reversed(companies)]
+    compiled, _rows = compiled_queries._run(
+        f"test-array-{count}", named, ids, compiled_queries._compile_records
+    )
+    assert " = ANY(%s)" in compiled.sql and " IN (" not in compiled.sql
+    rows = compiled_queries.run_with_ids(f"test-array-{count}", named, ids)
+    assert [(row.pk, row.name) for row in rows] == [(c.pk, c.name) for c in named(ids)]
+
+
+def test_ids_that_are_not_one_in_list_stay_placeholders(db):
+    first, second = CompanyFactory(name="First"), CompanyFactory(name="Second")
+
+    def either(ids):  # each id in its own comparison: no IN list to rewrite
+        return Company.objects.filter(Q(pk=ids[0]) | Q(pk=ids[1])).only("name").order_by("pk")
+
+    compiled, _rows = compiled_queries._run(
+        "test-either", either, [first.pk, second.pk], compiled_queries._compile_records
+    )
+    assert compiled.ids_array_at is None and "ANY" not in compiled.sql
+    rows = compiled_queries.run_with_ids("test-either", either, [second.pk, first.pk])
+    assert [row.name for row in rows] == ["First", "Second"]
