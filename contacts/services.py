@@ -425,10 +425,24 @@ def companies_create_many(*, actor, values_list: list[dict[str, Any]]) -> tuple[
     return _insert_valid(actor, Company, records, errors), errors
 
 
+def _comparable(model: type[models.Model], name: str, value):
+    """`value` of the field `name` as compared before and after a change: a related record by
+    its id (reading the record a row held before would cost a query per row)."""
+    if model._meta.get_field(name).many_to_one and isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _before(record: models.Model, name: str):
+    field = record._meta.get_field(name)
+    return getattr(record, field.attname if field.many_to_one else name)
+
+
 def _update_many(actor, model, allowed, prepare, updates, *, touch: bool) -> tuple[list, Errors]:
     """record_update for each (record, changes, expected_version) of `updates`."""
     errors: Errors = {}
     stored = model._default_manager.select_for_update().in_bulk([record.pk for record, _c, _v in updates])
+    required = required_fields.required_fields_for(model)
     changed_records, audit_changes, fields = [], [], {"version", "updated_at", "search_text"}
     now = timezone.now()
     results: list = []
@@ -446,13 +460,17 @@ def _update_many(actor, model, allowed, prepare, updates, *, touch: bool) -> tup
             changes.pop("consent_updated_at")
         if touch:
             changes["last_touched_at"] = now
-        try:
-            required_fields.validate_values(model, changes)
-        except ValidationError as error:
-            errors[index] = _message(error)
+        # required_fields.validate_values, with the setting read once for all the records
+        missing = {
+            name: required_fields.required_message(model, name)
+            for name in required
+            if name in changes and required_fields._is_empty_value(changes[name])
+        }
+        if missing:
+            errors[index] = missing
             results.append(None)
             continue
-        before = {name: getattr(current, name) for name in changes}
+        before = {name: _before(current, name) for name in changes}
         for name, value in changes.items():
             setattr(current, name, value)
         problems = _check_fields(model, [current], set(changes)).get(0)
@@ -465,14 +483,17 @@ def _update_many(actor, model, allowed, prepare, updates, *, touch: bool) -> tup
         current.search_text = normalise_for_search(" ".join(w for w in current.search_words() if w))
         fields.update(changes)
         changed_records.append(current)
-        audit_changes.append({name: value for name, value in changes.items() if before[name] != value})
+        audit_changes.append(
+            {
+                name: value
+                for name, value in changes.items()
+                if before[name] != _comparable(model, name, value)
+            }
+        )
         results.append(current)
     if changed_records:
         model._default_manager.bulk_update(changed_records, sorted(fields), batch_size=500)
-        bulk.copy_rows(
-            model.history.model,
-            bulk.history_rows(model, changed_records, actor=actor, when=now, kind="~"),
-        )
+        bulk.history_insert(model, changed_records, actor=actor, when=now, kind="~")
         bulk.copy_rows(
             AuditEvent,
             bulk.audit_rows(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
@@ -22,33 +23,43 @@ from crm.models import AuditEvent
 from crm.services import _jsonable
 
 
+def _copy_fields(model: type[models.Model], *, with_pk: bool) -> list[models.Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not getattr(field, "generated", False) and (with_pk or not field.primary_key)
+    ]
+
+
+def _copy(model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence]) -> int:
+    """COPY `rows` (values in the order of `fields`) into `model`'s table; JSON columns are
+    dumped here. Returns how many rows were loaded."""
+    json_columns = [index for index, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            if json_columns:
+                row = list(row)
+                for index in json_columns:
+                    row[index] = json.dumps(row[index])
+            write_row(row)
+            count += 1
+    return count
+
+
 def copy_rows(model: type[models.Model], rows: Iterable[dict], *, with_pk: bool = False) -> int:
     """Load `rows` (dicts by attname) into `model`'s table with COPY; unset columns get their
     default, keys that are not columns are ignored. Returns how many rows were loaded.
 
     Generated columns (search_vector) are left to PostgreSQL.
     """
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not getattr(field, "generated", False) and (with_pk or not field.primary_key)
-    ]
-    defaults = {field.attname: field.get_default() for field in fields}
-    json_columns = {field.attname for field in fields if isinstance(field, models.JSONField)}
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    attnames = [field.attname for field in fields]
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            values = []
-            for attname in attnames:
-                value = row.get(attname, defaults[attname])
-                values.append(json.dumps(value) if attname in json_columns else value)
-            copy.write_row(values)
-            count += 1
-    return count
+    fields = _copy_fields(model, with_pk=with_pk)
+    defaults = [(field.attname, field.get_default()) for field in fields]
+    return _copy(model, fields, ([row.get(name, default) for name, default in defaults] for row in rows))
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -65,12 +76,34 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 def _copy_instances(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """COPY `instances` (primary keys set) by their attribute values."""
-    attnames = [f.attname for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
-    copy_rows(
-        model,
-        ({attname: getattr(instance, attname) for attname in attnames} for instance in instances),
-        with_pk=True,
-    )
+    fields = _copy_fields(model, with_pk=True)
+    values_of = attrgetter(*(field.attname for field in fields))
+    _copy(model, fields, map(values_of, instances))
+
+
+def history_insert(
+    model: type[models.Model], instances: Sequence[models.Model], *, actor, when: datetime, kind: str
+) -> None:
+    """The history rows of `instances` (as `history_rows` describes them) by COPY, read from the
+    instances without a dict each."""
+    history = model.history.model
+    fields = _copy_fields(history, with_pk=False)
+    tracked = [f.attname for f in fields if not f.name.startswith("history_")]
+    trailing = [f.attname for f in fields[len(tracked) :]]
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    extra = {
+        "history_date": when,
+        "history_type": kind,
+        "history_user_id": user_id,
+        "history_change_reason": None,
+    }
+    if [f.attname for f in fields[: len(tracked)]] != tracked or set(trailing) != set(extra):
+        # Not django-simple-history's usual layout (its own columns last): the general way.
+        copy_rows(history, history_rows(model, instances, actor=actor, when=when, kind=kind))
+        return
+    values_of = attrgetter(*tracked)
+    tail = tuple(extra[name] for name in trailing)
+    _copy(history, fields, (values_of(instance) + tail for instance in instances))
 
 
 def history_rows(
@@ -135,5 +168,5 @@ def records_insert(*, actor, model: type[models.Model], instances: Sequence[mode
         instance._state.db = connection.alias
     _copy_instances(model, instances)
     if hasattr(model, "history"):
-        copy_rows(model.history.model, history_rows(model, instances, actor=actor, when=now, kind="+"))
+        history_insert(model, instances, actor=actor, when=now, kind="+")
     copy_rows(AuditEvent, audit_rows(model, instances, actor=actor, verb="create", when=now))

@@ -10,6 +10,7 @@ undo read their rows from the same place.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -122,7 +123,9 @@ class ImportRow(models.Model):
         SKIPPED = "skipped", _("Skipped")
         REJECTED = "rejected", _("Rejected")
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # Found by (job, number): the unique constraint's index serves it, a second one on job alone
+    # would only slow the staging COPY down.
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False)
     number = models.PositiveIntegerField(_("row"))  # the row's line in the file (headings are 1)
     cells = models.JSONField(_("cells"), default=list)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")
@@ -137,6 +140,29 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.number}"
+
+
+class ImportRelated(models.Model):
+    """A record an import created besides its rows' own: the company a person row named when the
+    job may create missing companies. Undo deletes it with the rows' records."""
+
+    job = models.ForeignKey(  # found by job: the unique constraint's index serves it
+        ImportJob, on_delete=models.CASCADE, related_name="related_records", db_index=False
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    record_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "content_type", "record_id"], name="import_related_once_per_job"
+            )
+        ]
+        verbose_name = _("record created by an import")
+        verbose_name_plural = _("records created by imports")
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.content_type_id}:{self.record_id}"
 
 
 class SavedMapping(models.Model):

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from celery import shared_task
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -22,13 +23,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contacts import services as contact_services
 from crm import outbox
-from crm.models import QueuedTask
+from crm.models import Document, QueuedTask
 from crm.services import audit_record
 from imports import mapping as mappings
 from imports import readers
-from imports.models import ImportJob, ImportRow, Mode, SavedMapping
+from imports.models import ImportJob, ImportRow, Kind, Mode, SavedMapping
 from imports.writers import writer_for
+from leads import services as lead_services
 
 PERMISSION = "imports.run_import"
 BATCH_SIZE = 1000
@@ -352,9 +355,95 @@ def undo_blockers(job: ImportJob) -> list[str]:
     return []
 
 
+# How undo restores a record the import updated: through the service that owns it, so that
+# the restore is an update like any other (version moved on, search text, history and audit rows).
+RESTORE = {
+    Kind.COMPANIES: (
+        contact_services.COMPANY_FIELDS,
+        lambda actor, record, changes: contact_services.company_update(
+            actor=actor, company=record, changes=changes, expected_version=record.version
+        ),
+    ),
+    Kind.PEOPLE: (
+        contact_services.PERSON_FIELDS,
+        lambda actor, record, changes: contact_services.person_update(
+            actor=actor, person=record, changes=changes, expected_version=record.version
+        ),
+    ),
+    Kind.LEADS: (
+        lead_services.LEAD_FIELDS,
+        lambda actor, record, changes: lead_services.lead_update(
+            actor=actor, lead=record, changes=changes, expected_version=record.version
+        ),
+    ),
+}
+
+
+def _restorations(model, entries: list, records: dict[int, Any], names) -> list[tuple[Any, dict]]:
+    """(record, the values of `entries` — history rows — that differ from it), for the fields
+    the service takes; related records fetched once per kind, not once per row."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if field.name in names and field.name in {f.name for f in model.history.model._meta.fields}
+    ]
+    related: dict[str, dict] = {}
+    for field in fields:
+        if field.many_to_one:
+            ids = {getattr(entry, field.attname) for entry in entries} - {None}
+            related[field.name] = field.related_model._base_manager.in_bulk(ids)
+    restorations = []
+    for entry in entries:
+        record = records.get(entry.id)
+        if record is None:
+            continue
+        changes = {}
+        for field in fields:
+            old = getattr(entry, field.attname)
+            if field.many_to_one:
+                if old != getattr(record, field.attname):
+                    changes[field.name] = related[field.name].get(old)
+            elif old != getattr(record, field.attname):
+                changes[field.name] = old
+        restorations.append((record, changes))
+    return restorations
+
+
+def _delete_related(job: ImportJob) -> int:
+    """Delete what the import created besides its rows' records (the companies it created for
+    people), unless someone edited one since or anything else now refers to it: a record, a
+    document (deleting the company would take those with it). Returns how many it deleted."""
+    by_type: dict[int, list[int]] = {}
+    for content_type_id, record_id in job.related_records.values_list("content_type_id", "record_id"):
+        by_type.setdefault(content_type_id, []).append(record_id)
+    deleted = 0
+    for content_type_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        untouched = model._default_manager.filter(pk__in=ids, updated_at__lte=job.finished_at)
+        for relation in model._meta.related_objects:
+            if hasattr(relation.related_model, "instance_type"):
+                continue  # its history: kept, as for every deleted record
+            if relation.many_to_many:
+                name = relation.field.m2m_reverse_field_name()
+                referring = relation.through._base_manager.filter(**{f"{name}__in": ids})
+                column = relation.through._meta.get_field(name).attname
+            else:
+                referring = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": ids})
+                column = relation.field.attname
+            untouched = untouched.exclude(pk__in=referring.values(column))
+        documents = Document.objects.filter(content_type_id=content_type_id, object_id__in=ids)
+        doomed = set(untouched.values_list("pk", flat=True)) - set(
+            documents.values_list("object_id", flat=True)
+        )
+        model._default_manager.filter(pk__in=doomed).delete()
+        deleted += len(doomed)
+    return deleted
+
+
 @transaction.atomic
 def job_undo(*, actor, job: ImportJob) -> dict[str, Any]:
-    """Delete what the import created and restore what it updated, from their history."""
+    """Delete what the import created (the records of its rows, and the companies it created for
+    them) and restore what it updated, from their history, through the owning services."""
     require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     blockers = undo_blockers(job)
@@ -370,15 +459,26 @@ def job_undo(*, actor, job: ImportJob) -> dict[str, Any]:
         history = model.history.filter(id__in=updated, history_date__lt=job.started_at)
         for entry in history.order_by("id", "-history_date", "-history_id"):
             latest.setdefault(entry.id, entry)
-    versions = dict(model._default_manager.filter(pk__in=latest).values_list("pk", "version"))
-    for entry in latest.values():
-        instance = entry.instance  # history keeps no version: the restored record moves it on
-        instance.version = versions.get(entry.id, 0) + 1
-        instance.save()  # SearchableModel.save derives the search text (and vector) again
-        restored += 1
+    if latest:
+        names, restore = RESTORE[job.kind]
+        records = model._default_manager.in_bulk(list(latest))
+        for record, changes in _restorations(model, list(latest.values()), records, names):
+            try:
+                restore(actor, record, changes)
+            except ValidationError as error:
+                raise ImportError_(
+                    _("“%(record)s” cannot be restored as it was: %(reason)s")
+                    % {"record": record, "reason": " ".join(error.messages)}
+                ) from error
+            restored += 1
+    # After the restores: a person the import had moved to a company it created leaves it.
+    deleted_related = _delete_related(job)
     job.status = ImportJob.Status.UNDONE
     job.save(update_fields=["status"])
     audit_record(
-        actor=actor, verb="undo import", instance=job, changes={"deleted": deleted, "restored": restored}
+        actor=actor,
+        verb="undo import",
+        instance=job,
+        changes={"deleted": deleted, "restored": restored, "companies deleted": deleted_related},
     )
-    return {"deleted": len(created), "restored": restored}
+    return {"deleted": len(created), "restored": restored, "companies_deleted": deleted_related}

@@ -172,6 +172,32 @@ def test_update_only_skips_rows_without_a_match(manager, minimum_relaxed):
     assert (job.updated, job.skipped, job.created) == (1, 1, 0)
 
 
+def test_updating_people_with_their_company_costs_no_query_per_row(manager, minimum_relaxed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    acme = CompanyFactory(name="Acme AB", owner=manager)
+    CompanyFactory(name="Nord AB", owner=manager)
+
+    def queries(count: int) -> int:
+        people = [
+            PersonFactory(email=f"p{count}-{n}@acme.se", owner=manager, company=acme) for n in range(count)
+        ]
+        data = "Förnamn;Efternamn;E-post;Företag\n" + "".join(f"Ny;Namn;{p.email};Nord AB\n" for p in people)
+        job = _job(manager, data=data.encode())
+        services.job_start(actor=manager, job=job)
+        with CaptureQueriesContext(connection) as captured:
+            job = services.job_run_here(job=ImportJob.objects.get(pk=job.pk))
+        assert job.updated == count
+        return len(captured)
+
+    queries(1)  # the first run also fills the process's caches (content types, settings)
+    assert queries(2) == queries(6)
+    assert set(Person.objects.filter(email__startswith="p6-").values_list("company__name", flat=True)) == {
+        "Nord AB"
+    }
+
+
 def test_undo_deletes_created_and_restores_updated_records(manager, minimum_relaxed):
     acme = CompanyFactory(name="Acme AB", owner=manager)
     anna = PersonFactory(email="anna@acme.se", first_name="Old", owner=manager, company=acme)
@@ -180,6 +206,55 @@ def test_undo_deletes_created_and_restores_updated_records(manager, minimum_rela
     services.job_undo(actor=manager, job=job)
     assert Person.objects.get(pk=anna.pk).first_name == "Old"
     assert not Person.objects.filter(email="bo@acme.se").exists()
+
+
+def test_undo_restores_through_the_person_service_with_its_audit_and_history(manager, minimum_relaxed):
+    from crm.models import AuditEvent
+
+    acme = CompanyFactory(name="Acme AB", owner=manager)
+    anna = PersonFactory(email="anna@acme.se", first_name="Old", owner=manager, company=acme)
+    job = _run(manager, _job(manager))
+    imported_touch = Person.objects.get(pk=anna.pk).last_touched_at
+    services.job_undo(actor=manager, job=job)
+    restored = Person.objects.get(pk=anna.pk)
+    # person_update's rules, not a bare save(): an audit row naming the restored value, a history
+    # row naming the actor, and the person touched again.
+    audit = AuditEvent.objects.filter(object_id=str(anna.pk), verb="update").order_by("-pk").first()
+    assert audit is not None and audit.actor == manager and audit.changes.get("first_name") == "Old"
+    assert restored.history.first().history_user == manager
+    assert restored.last_touched_at > imported_touch
+
+
+def test_undo_deletes_the_companies_the_import_created_unless_edited_or_used_since(manager, minimum_relaxed):
+    from contacts import services as contact_services
+    from imports.models import ImportRelated
+
+    existing = CompanyFactory(name="Acme AB", owner=manager)
+    data = (
+        PEOPLE_CSV
+        + "Cy;Ek;cy@nord.se;Nord AB;\nDi;Ek;di@syd.se;Syd AB;\nEd;Ek;ed@vast.se;Väst AB;\n".encode()
+    )
+    job = _job(manager, data=data)
+    job = services.job_configure(
+        actor=manager, job=job, mapping=job.mapping, mode=Mode.CREATE, match_key="email", create_related=True
+    )
+    job = _run(manager, job)
+    made = {c.name: c for c in Company.objects.filter(name__in=["Nord AB", "Syd AB", "Väst AB"])}
+    assert len(made) == 3 and job.created == 5
+    # Only the companies it created are recorded, not the one it found.
+    assert set(job.related_records.values_list("record_id", flat=True)) == {c.pk for c in made.values()}
+    assert not ImportRelated.objects.filter(record_id=existing.pk).exists()
+    # Since the import: Syd AB was edited, someone else's person works at Väst AB.
+    syd = made["Syd AB"]
+    contact_services.company_update(
+        actor=manager, company=syd, changes={"phone": "+46 8 123 456"}, expected_version=syd.version
+    )
+    other = PersonFactory(email="fia@vast.se", owner=manager, company=made["Väst AB"])
+    services.job_undo(actor=manager, job=job)
+    left = set(Company.objects.filter(pk__in=[c.pk for c in made.values()]).values_list("name", flat=True))
+    assert left == {"Syd AB", "Väst AB"}
+    assert Company.objects.filter(pk=existing.pk).exists()
+    assert Person.objects.get(pk=other.pk).company_id == made["Väst AB"].pk
 
 
 def test_undo_restores_the_search_and_moves_the_version_on(manager, minimum_relaxed):
