@@ -29,8 +29,13 @@ MAX_TERMS = 8
 
 
 def normalise_for_search(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(TRANSLITERATION))
-    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
+    if text.isascii():
+        # Case folding is lower() and nothing else changes an ASCII character: the same result,
+        # ~2x faster for the bulk of an import's names and addresses.
+        without_accents = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold().translate(TRANSLITERATION))
+        without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
     words = NOT_A_WORD_CHARACTER.sub(" ", without_accents).split()
     digits = "".join(re.findall(r"\d", text))
     if len(digits) >= 6:
