@@ -56,6 +56,14 @@ GC_FREEZE_AFTER = _int("GUNICORN_GC_FREEZE_AFTER", 50)  # requests; 0: never
 GC_THRESHOLD = _int("GUNICORN_GC_THRESHOLD", 10_000)  # allocations (Python's default: 700)
 
 
+def when_ready(server):
+    # The app is loaded (preload_app): do the first-request work once, before any worker forks.
+    from crm import warmup
+
+    figures = warmup.warm_up()
+    server.log.info("Warmed up: %(compiled)s templates compiled, %(refused)s refused", figures)
+
+
 def pre_fork(server, worker):
     gc.freeze()
 
