@@ -14,7 +14,7 @@ The setting is read through crm.lookup_cache, so a form costs no query per reque
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -149,17 +149,21 @@ def _is_empty_value(value) -> bool:
     return value is None or value == [] or value == {}
 
 
-def validate_values(model: type[models.Model], values: dict) -> None:
+def validate_values(
+    model: type[models.Model], values: dict, *, required: Sequence[str] | None = None
+) -> None:
     """Raise ValidationError naming each required field that `values` leaves empty.
 
     The create and update services call this, so the forms, admin, the import and the API refuse
     the same values with the same message. Only the fields given are checked: a service writes
     nothing else, so a record saved before a field became required is not blocked from other
     edits (its owner, its status), and a caller that fills in only some fields (lead conversion
-    copies what the lead knows) makes a record its card flags as incomplete."""
+    copies what the lead knows) makes a record its card flags as incomplete. `required`: the
+    setting as `required_fields_for(model)` answered it, for a caller that checks many records
+    (an import batch) and reads it once."""
     errors = {
         name: required_message(model, name)
-        for name in required_fields_for(model)
+        for name in (required_fields_for(model) if required is None else required)
         if name in values and _is_empty_value(values[name])
     }
     if errors:

@@ -351,16 +351,8 @@ class Writer:
                     raise ValidationError(
                         {name: required_fields.required_message(self.model, name) for name in missing}
                     )
-            else:  # required_fields.validate_values, with the setting read for the batch
-                empty = [
-                    name
-                    for name in self.required_in_order
-                    if name in values and required_fields._is_empty_value(values[name])
-                ]
-                if empty:
-                    raise ValidationError(
-                        {name: required_fields.required_message(self.model, name) for name in empty}
-                    )
+            else:
+                required_fields.validate_values(self.model, values, required=self.required_in_order)
         except ValidationError as error:
             errors.update(_errors_of(error))
         missing = [
