@@ -63,7 +63,7 @@ class Lead(OwnedModel, SearchableModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
     )
     score = models.IntegerField(_("score"), default=0)
-    grade = models.CharField(_("grade"), max_length=2, blank=True)
+    grade = models.CharField(_("grade"), max_length=20, blank=True)
     converted_company = models.ForeignKey(
         Company,
         verbose_name=_("became company"),
