@@ -13,12 +13,9 @@ for the whole site.
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
 from django.utils import translation
 
-from crm import outbox
+from crm import outbox, ratelimit
 from crm.forms import QueuedPasswordResetForm
 
 LIMIT_PER_ADDRESS = 5
@@ -27,15 +24,7 @@ WINDOW_SECONDS = 60 * 60
 
 
 def _counted(kind: str, value: str) -> int:
-    """Count one more request under `kind`/`value` in the current window; the new count."""
-    # Hashed: the cache holds no e-mail addresses, and any text makes a valid key.
-    key = f"password-reset:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, WINDOW_SECONDS)
-        return 1
+    return ratelimit.counted(f"password-reset:{kind}", value, window_seconds=WINDOW_SECONDS)
 
 
 def password_reset_allowed(*, address: str, client_ip: str) -> bool:

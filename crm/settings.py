@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "leads",
     "activities",
     "marketing",
+    "marketing.mailings",
+    "marketing.webforms",
     "support",
     "gdpr",
     "imports",

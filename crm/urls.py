@@ -44,5 +44,12 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("imports/", include("imports.urls")),
     path("gdpr/", include("gdpr.urls")),
+    path("marketing/", include("marketing.urls")),
+    path("marketing/mailings/", include("marketing.mailings.urls")),
+    path("marketing/forms/", include("marketing.webforms.urls")),
+    # Public, without a login: tracking pixels, clicks and unsubscribes of e-mail campaigns (m/),
+    # web forms and website visit tracking (w/).
+    path("m/", include("marketing.mailings.public_urls")),
+    path("w/", include("marketing.webforms.public_urls")),
     path("admin/", admin.site.urls),
 ]

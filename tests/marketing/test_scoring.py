@@ -61,3 +61,13 @@ def test_regrading_follows_new_thresholds():
     scoring.regrade_all()
     lead.refresh_from_db()
     assert scoring.person_score(person).grade == lead.grade == "C"
+
+
+def test_a_visitor_token_names_its_visitor_and_cannot_be_altered():
+    from marketing import visitors
+
+    token = visitors.visitor_token(person_id=7, lead_id=None)
+    assert visitors.visitor_from_token(token) == visitors.Visitor(person_id=7)
+    assert visitors.visitor_from_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    assert visitors.visitor_from_token("") is None
+    assert visitors.visitor_from_token("x" * 400) is None

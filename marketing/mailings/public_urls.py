@@ -1,0 +1,3 @@
+app_name = "mailings_public"
+
+urlpatterns: list = []
