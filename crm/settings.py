@@ -316,6 +316,9 @@ CELERY_BEAT_SCHEDULE = {
     "gdpr-retention-anonymise": {"task": "gdpr.tasks.retention_anonymise", "schedule": 60.0 * 60 * 24},
     # gdpr: export files a rolled-back build left behind, once a day.
     "gdpr-exports-sweep-orphans": {"task": "gdpr.tasks.exports_sweep_orphans", "schedule": 60.0 * 60 * 24},
+    # marketing: plans, campaigns, segments, scoring and mail settings
+    # marketing: e-mail campaigns
+    # marketing: web forms and website tracking
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

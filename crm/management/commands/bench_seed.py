@@ -172,6 +172,9 @@ class Command(BaseCommand):
         )
         import_services.job_start(actor=users["admin"], job=job, in_worker=False)
         import_services.job_run_here(job=job)
+        # marketing: plans, campaigns, segments, scoring and mail settings
+        # marketing: e-mail campaigns
+        # marketing: web forms and website tracking
         started_vacuum = time.perf_counter()
         verb = vacuum_analyse()
         self.stdout.write(f"{verb}: {time.perf_counter() - started_vacuum:.1f} s.")

@@ -16,6 +16,9 @@ class Command(BaseCommand):
         leads = demo_leads_ensure(users=users)
         deals = demo_deals_ensure(users=users)
         activities = demo_activities_ensure(users=users)
+        # marketing: plans, campaigns, segments, scoring and mail settings
+        # marketing: e-mail campaigns
+        # marketing: web forms and website tracking
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {companies} companies, {demo_people_count()} people, "
