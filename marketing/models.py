@@ -98,6 +98,8 @@ class Campaign(OwnedModel):
         ordering = ["-starts_on", "name", "pk"]
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
+        # Seed 003: marketing set-up is the Managers'; Normal users only when granted.
+        permissions = [("manage_marketing", _("Can run marketing (plans, campaigns, mailings, forms)"))]
         indexes = [models.Index(fields=["status", "-starts_on"])]
         constraints = [
             models.CheckConstraint(
