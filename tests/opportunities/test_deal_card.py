@@ -93,3 +93,18 @@ def test_the_primary_contact_on_the_card_is_a_link_to_the_person(client, rep):
     page = client.get(deal.get_absolute_url()).content.decode()
     details = page.split('data-testid="primary-contact"', 1)[1].split("</dd>", 1)[0]
     assert f'<a href="{person.get_absolute_url()}">Greta Lind</a>' in details
+
+
+def test_the_audit_trail_tells_a_new_contact_from_a_changed_role(rep):
+    from contacts.models import BuyingInfluence
+    from crm.models import AuditEvent
+    from opportunities import services
+    from tests.factories import PersonFactory
+
+    deal, person = DealFactory(owner=rep), PersonFactory(owner=rep)
+    services.deal_contact_add(actor=rep, deal=deal, person=person)
+    services.deal_contact_add(
+        actor=rep, deal=deal, person=person, role=BuyingInfluence.objects.get(name="Coach")
+    )
+    verbs = AuditEvent.objects.filter(verb__contains="contact").order_by("pk").values_list("verb", flat=True)
+    assert list(verbs) == ["add contact", "change contact role"]

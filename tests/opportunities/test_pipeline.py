@@ -157,6 +157,10 @@ def test_develop_needs_its_checklist_ticked_and_remembers_the_ticks(journey, rep
     )
     assert moved.stage == develop
     assert moved.confirmations.count() == 2
+    # Back to Qualify and forward again: the ticks of the earlier move count without new ones.
+    back = services.deal_move_stage(actor=rep, deal=moved, stage=journey[1]["Qualify"], expected_version=2)
+    again = services.deal_move_stage(actor=rep, deal=back, stage=develop, expected_version=3)
+    assert (again.stage, again.confirmations.count()) == (develop, 2)
 
 
 def test_winning_and_losing_set_the_closing_date_and_reopening_clears_it(journey, rep, qualified_values):
