@@ -100,7 +100,7 @@ class Company(OwnedModel, SearchableModel):
         CompanyCategory, verbose_name=_("categories"), blank=True, related_name="+"
     )
     website = models.URLField(_("website"), blank=True)
-    email_domain = models.CharField(_("e-mail domain"), max_length=253, blank=True, db_index=True)
+    email_domain = models.CharField(_("e-mail domain"), max_length=253, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     description = models.TextField(_("description"), blank=True)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
@@ -124,6 +124,9 @@ class Company(OwnedModel, SearchableModel):
             models.Index(fields=["name", "id"], include=["owner", "team"], name="company_name_id"),
             GinIndex(fields=["search_vector"], name="company_search_gin"),
             GinIndex(fields=["custom_fields"], name="company_custom_fields_gin"),
+            # Equality only (imports match by domain): db_index would add a second, `_like`
+            # index no query uses, on the company and on its history.
+            models.Index(fields=["email_domain"], name="company_email_domain"),
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,7 @@ class Lead(OwnedModel, SearchableModel):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
     company_name = models.CharField(_("company"), max_length=200, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     linkedin = models.URLField(_("LinkedIn"), blank=True)
     title = models.CharField(_("title"), max_length=150, blank=True)
@@ -60,7 +60,7 @@ class Lead(OwnedModel, SearchableModel):
     )
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
     score = models.IntegerField(_("score"), default=0)
     grade = models.CharField(_("grade"), max_length=20, blank=True)
@@ -102,7 +102,10 @@ class Lead(OwnedModel, SearchableModel):
             ("export_lead", _("Can export leads")),
             ("convert_lead", _("Can convert leads")),
         ]
+        # No index of status alone (status, -created_at serves it) and no `_like` index: equality
+        # lookups only, and the history tables carry none of them.
         indexes = [
+            models.Index(fields=["email"], name="lead_email"),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["owner", "status"]),
             GinIndex(fields=["search_vector"], name="lead_search_gin"),
