@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -102,6 +103,20 @@ def person_update(*, actor, person: Person, changes: dict[str, Any], expected_ve
 
 
 @transaction.atomic
+def person_unsubscribe(*, person: Person, source: str = "") -> bool:
+    """The person asked for no more marketing mail (an unsubscribe link): noted once, with an
+    audit row; False when they had unsubscribed already. Consent to calls is left as it is."""
+    now = timezone.now()
+    changed = Person.objects.filter(pk=person.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now, consent_updated_at=now
+    )
+    if changed:
+        person.unsubscribed_at = person.consent_updated_at = now
+        audit_record(actor=None, verb="unsubscribe", instance=person, changes={"source": source[:200]})
+    return bool(changed)
+
+
+@transaction.atomic
 def person_delete(*, actor, person: Person) -> None:
     _delete_documents(actor=actor, record=person)
     record_delete(actor=actor, instance=person)
@@ -141,8 +156,23 @@ def merge_moves(model: type[models.Model]) -> list[str]:
     return sorted(set(names) | {str(_("documents"))})
 
 
+_merge_handlers: list[Callable[..., object]] = []
+
+
+def on_merge(handler: Callable[..., object]) -> Callable[..., object]:
+    """Register `handler(survivor=, duplicate=)`, called in a company or person merge before the
+    records that reference the duplicate move over: an app whose rows would collide with the
+    survivor's (one score per person, one recipient per mailing) or that links by content type
+    resolves them there. Registered from an AppConfig.ready(); registering twice is a no-op."""
+    if handler not in _merge_handlers:
+        _merge_handlers.append(handler)
+    return handler
+
+
 def _move_related_records(*, survivor: models.Model, duplicate: models.Model) -> dict[str, int]:
     """Point everything that references `duplicate` at `survivor`; returns counts per relation."""
+    for handler in _merge_handlers:
+        handler(survivor=survivor, duplicate=duplicate)
     moved: dict[str, int] = {}
     model = type(survivor)
     for relation in _following_relations(model):
@@ -240,7 +270,13 @@ def person_merge(*, actor, survivor: Person, duplicate: Person) -> Person:
         actor=actor, verb="merge", instance=survivor, changes={"merged": duplicate.full_name, **moved}
     )
     record_delete(actor=actor, instance=duplicate)
-    return person_update(actor=actor, person=survivor, changes=changes, expected_version=survivor.version)
+    changes = _person_values(changes, before=survivor)
+    # Whoever asked for no more marketing mail as either record still gets none.
+    changes["unsubscribed_at"] = min(
+        (moment for moment in (survivor.unsubscribed_at, duplicate.unsubscribed_at) if moment), default=None
+    )
+    changes["last_touched_at"] = timezone.now()
+    return record_update(actor=actor, instance=survivor, changes=changes, expected_version=survivor.version)
 
 
 # bulk (imports) ----------------------------------------------------------------------------------

@@ -464,6 +464,41 @@ def test_person_merge_keeps_consent_only_where_both_gave_it(
     assert (merged.consent_email, merged.consent_phone) == kept
 
 
+@pytest.mark.parametrize(
+    ("survivor_unsubscribed", "duplicate_unsubscribed", "kept"),
+    [(None, None, None), (None, 2, 2), (1, None, 1), (3, 2, 2)],
+)
+def test_person_merge_keeps_the_earliest_unsubscribe(
+    manager, survivor_unsubscribed, duplicate_unsubscribed, kept
+):
+    day = {n: timezone.now() - datetime.timedelta(days=10 - n) for n in (1, 2, 3)}
+    survivor = PersonFactory(owner=manager, unsubscribed_at=day.get(survivor_unsubscribed))
+    duplicate = PersonFactory(owner=manager, unsubscribed_at=day.get(duplicate_unsubscribed))
+
+    merged = services.person_merge(actor=manager, survivor=survivor, duplicate=duplicate)
+
+    merged.refresh_from_db()
+    assert merged.unsubscribed_at == day.get(kept)
+
+
+def test_merge_handlers_run_before_the_records_move(manager):
+    survivor, duplicate = PersonFactory(owner=manager), PersonFactory(owner=manager)
+    lead = LeadFactory(converted_person=duplicate)
+    seen = []
+
+    def handler(*, survivor, duplicate):
+        lead.refresh_from_db()
+        seen.append((survivor.pk, duplicate.pk, lead.converted_person_id))
+
+    services.on_merge(handler)
+    services.on_merge(handler)  # registering twice is a no-op
+    try:
+        services.person_merge(actor=manager, survivor=survivor, duplicate=duplicate)
+    finally:
+        services._merge_handlers.remove(handler)
+    assert seen == [(survivor.pk, duplicate.pk, duplicate.pk)]
+
+
 def test_person_merge_fills_blanks_moves_leads_and_deletes_the_duplicate(manager, rep):
     company = CompanyFactory(owner=rep)
     survivor = PersonFactory(owner=manager, first_name="Anna", last_name="Kovács", email="", title="")
