@@ -43,6 +43,8 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 preload_app = True
 accesslog = os.environ.get("CRM_ACCESS_LOG", "-") or None
+# The same access log without a line per accepted website-tracking report (crm/gunicorn_logging.py).
+logger_class = "crm.gunicorn_logging.CrmLogger"
 # The heartbeat file of each worker: in memory, not on a (possibly slow, container) disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 

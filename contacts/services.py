@@ -143,6 +143,8 @@ def _following_relations(model: type[models.Model]):
     for relation in model._meta.get_fields(include_hidden=True):
         if not relation.auto_created or relation.concrete or _is_history(relation.related_model):
             continue
+        if relation.field in relation.related_model._meta.private_fields:
+            continue  # a relation without a column of its own (generic): its app's on_merge moves it
         if (relation.one_to_many or relation.one_to_one) and relation.related_model._meta.auto_created:
             continue  # the link table of one of our own many-to-many fields: merged by the caller
         yield relation

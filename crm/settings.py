@@ -265,6 +265,9 @@ EMAIL_TIMEOUT = env.int("CRM_EMAIL_TIMEOUT", default=20)
 if "EMAIL_FILE_PATH" in EMAIL_CONFIG:
     EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_CONFIG["EMAIL_FILE_PATH"])
 DEFAULT_FROM_EMAIL = env("CRM_FROM_EMAIL", default="CRM <crm@localhost>")
+# Where the CRM answers the public (the links in marketing mails: tracking, unsubscribe; web
+# forms' embed snippets), for work done outside a request (the mailing workers).
+CRM_PUBLIC_URL = env("CRM_PUBLIC_URL", default="http://localhost:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: at-least-once delivery; a task whose worker dies is handed to another worker.
@@ -317,8 +320,20 @@ CELERY_BEAT_SCHEDULE = {
     # gdpr: export files a rolled-back build left behind, once a day.
     "gdpr-exports-sweep-orphans": {"task": "gdpr.tasks.exports_sweep_orphans", "schedule": 60.0 * 60 * 24},
     # marketing: plans, campaigns, segments, scoring and mail settings
+    # Scores fade by the mail settings' monthly percentage: checked daily, applied per 30 days.
+    "marketing-scores-decay": {"task": "marketing.tasks.scores_decay", "schedule": 60.0 * 60 * 24},
     # marketing: e-mail campaigns
+    # Starts scheduled e-mail campaigns and hands over again one whose batches stopped.
+    "mailings-dispatch": {
+        "task": "marketing.mailings.tasks.mailings_dispatch",
+        "schedule": env.float("CRM_MAILINGS_DISPATCH_EVERY_SECONDS", default=30.0),
+    },
     # marketing: web forms and website tracking
+    # Writes the page visits the tracking endpoint queued in Redis (marketing.webforms.visit_queue).
+    "webforms-visits-drain": {
+        "task": "marketing.webforms.tasks.visits_drain",
+        "schedule": env.float("CRM_VISITS_DRAIN_EVERY_SECONDS", default=5.0),
+    },
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

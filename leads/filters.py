@@ -8,7 +8,7 @@ from leads.models import Lead
 class LeadFilter(ConfigurableFilterSet):
     list_name = "leads"
     configurable_fields = ["source", "business_unit", "company_name", "details", "grade", "title", "email"]
-    default_fields = ["source", "business_unit"]
+    default_fields = ["source", "business_unit", "grade"]  # grade: reps filter by it (issue 14)
     status = django_filters.ChoiceFilter(
         choices=[("open", _("Open")), *Lead.Status.choices],
         label=_("Status"),

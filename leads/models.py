@@ -59,9 +59,7 @@ class Lead(OwnedModel, SearchableModel):
         help_text=_("Where we met the lead, e.g. the name and year of the conference."),
     )
     description = models.TextField(_("description"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
-    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     score = models.IntegerField(_("score"), default=0)
     grade = models.CharField(_("grade"), max_length=20, blank=True)
     converted_company = models.ForeignKey(

@@ -69,6 +69,18 @@ def on_lead_created(handler: Callable[..., object]) -> Callable[..., object]:
     return handler
 
 
+# What else reacts to a converted lead (marketing carries its campaigns over to the person and the
+# deal): called inside the converting transaction.
+_converted_lead_handlers: list[Callable[..., object]] = []
+
+
+def on_lead_converted(handler: Callable[..., object]) -> Callable[..., object]:
+    """Call ``handler(actor=, lead=, person=, company=, deal=)`` after every conversion."""
+    if handler not in _converted_lead_handlers:
+        _converted_lead_handlers.append(handler)
+    return handler
+
+
 @transaction.atomic
 def lead_create(*, actor, values: dict[str, Any]) -> Lead:
     lead = record_create(actor=actor, instance=Lead(**_lead_values(values)))
@@ -222,4 +234,6 @@ def lead_convert(
             "deal": lead.converted_deal_id,
         },
     )
+    for handler in _converted_lead_handlers:
+        handler(actor=actor, lead=lead, person=person, company=company, deal=lead.converted_deal)
     return person, company

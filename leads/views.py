@@ -4,7 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from crm import access, linked
+from crm import access, cards, linked
 from crm.exports import export_response
 from crm.history import history_entries
 from crm.pagination import paginate
@@ -42,6 +42,8 @@ def lead_detail(request, pk: int):
             "lead": lead,
             "can_edit": access.can_edit(request.user, lead),
             "history": history_entries(lead, user=request.user),
+            # The panels other apps register on a lead's card (marketing: score and campaigns).
+            "panels": cards.panels_for(lead, request.user),
         },
     )
 

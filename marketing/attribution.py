@@ -49,3 +49,22 @@ def carry_over(source: models.Model, targets: list[models.Model]) -> None:
             for target in targets:
                 if target is not None:
                     attribute(target, campaigns[touch], converting=touch == Touch.CONVERTING)
+
+
+@transaction.atomic
+def merge_records(*, survivor: models.Model, duplicate: models.Model) -> None:
+    """A company or person merge (contacts.services.on_merge): the survivor keeps the earlier
+    first touch and the later converting campaign of the two records."""
+    content_type = ContentType.objects.get_for_model(survivor)
+    of_duplicate = Attribution.objects.filter(content_type=content_type, object_id=duplicate.pk)
+    kept = {a.touch: a for a in Attribution.objects.filter(content_type=content_type, object_id=survivor.pk)}
+    for taken in of_duplicate:
+        mine = kept.get(taken.touch)
+        earlier = mine is not None and taken.created_at < mine.created_at
+        if mine is None or (earlier if taken.touch == Touch.FIRST else not earlier):
+            if mine is not None:
+                mine.delete()
+            taken.object_id = survivor.pk
+            taken.save(update_fields=["object_id"])
+        else:
+            taken.delete()

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,9 @@ class MarketingPlan(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:plan_detail", args=[self.pk])
 
 
 class Campaign(OwnedModel):
@@ -112,6 +116,9 @@ class Campaign(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketing:campaign_detail", args=[self.pk])
 
 
 class Attribution(models.Model):
@@ -213,6 +220,26 @@ class Grade(models.Model):
         return self.label
 
 
+class AboutPeopleQuerySet(models.QuerySet):
+    """Rows about a person and/or a lead (scores, mails, submissions, visits): visible to whoever
+    sees that person or lead (gdpr's subject-access export lists them through this)."""
+
+    person_path: str | None = "person"
+    lead_path: str | None = "lead"
+
+    def visible_to(self, user):
+        condition = models.Q(pk__in=[])
+        if self.person_path:
+            condition |= models.Q(**{f"{self.person_path}__in": Person.objects.visible_to(user).values("pk")})
+        if self.lead_path:
+            condition |= models.Q(**{f"{self.lead_path}__in": Lead.objects.visible_to(user).values("pk")})
+        return self.filter(condition)
+
+
+class AboutAPersonQuerySet(AboutPeopleQuerySet):
+    lead_path = None
+
+
 class ScoreEvent(models.Model):
     """One scored event of a person or a lead, with the points it was worth when it happened."""
 
@@ -223,6 +250,8 @@ class ScoreEvent(models.Model):
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     detail = models.CharField(max_length=500, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = AboutPeopleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("score event")
@@ -251,6 +280,8 @@ class PersonScore(models.Model):
     grade = models.CharField(max_length=20, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AboutAPersonQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("person score")
         verbose_name_plural = _("person scores")
@@ -275,6 +306,9 @@ class MarketingSettings(models.Model):
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     company_address = models.TextField(_("company address"), blank=True)
     company_logo = models.ImageField(_("company logo"), upload_to="marketing/", blank=True)
+    # The last time scores faded (marketing.services.scores_decay): the daily job fades them once
+    # per 30 days elapsed, and moves this date forward by compare-and-swap.
+    scores_decayed_on = models.DateField(_("scores last decayed"), null=True, blank=True, editable=False)
     score_decay_percent = models.PositiveSmallIntegerField(
         _("score decay per month (%)"),
         default=0,
@@ -293,3 +327,53 @@ class MarketingSettings(models.Model):
     def load(cls) -> MarketingSettings:
         instance, _created = cls.objects.get_or_create(pk=1)
         return instance
+
+
+class CampaignTask(models.Model):
+    """A to-do (an activity) filed under a campaign (seed 004: campaigns carry their tasks).
+    Activities link to companies, people, deals and leads and know no campaign; marketing, which
+    sits above activities, keeps the link instead of activities growing a parent for it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tasks")
+    activity = models.OneToOneField("activities.Activity", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("campaign task")
+        verbose_name_plural = _("campaign tasks")
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.activity_id}"
+
+
+class _PersonOfAttribution(models.ForeignObject):
+    """The person an attribution names, as a relation without a column of its own (its
+    `object_id` is the person's id); private, as a generic relation is, so a proxy may hold it."""
+
+    def contribute_to_class(self, cls, name, private_only=False, **kwargs):
+        super().contribute_to_class(cls, name, private_only=True, **kwargs)
+
+
+class PersonAttributionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PersonAttributionQuerySet:
+        return self.filter(object_id__in=Person.objects.visible_to(user).values("pk"))
+
+
+class PersonAttributionManager(models.Manager.from_queryset(PersonAttributionQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(content_type__app_label="contacts", content_type__model="person")
+
+
+class PersonAttribution(Attribution):
+    """The attributions of people alone, for gdpr's registry (its lookups need a field that
+    reaches the person; a generic relation has none)."""
+
+    objects = PersonAttributionManager()
+    person = _PersonOfAttribution(
+        Person, from_fields=["object_id"], to_fields=["id"], on_delete=models.DO_NOTHING, related_name="+"
+    )
+
+    class Meta:
+        proxy = True
+        base_manager_name = "objects"
+        verbose_name = _("campaign of a person")
+        verbose_name_plural = _("campaigns of a person")

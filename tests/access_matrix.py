@@ -188,8 +188,56 @@ ROUTES: dict[str, str | ObjectRoute] = {
         "person", "edit", "gdpr.manage_personal_data", extra_kwargs={"request_pk": 999999}, method="POST"
     ),
     # marketing: plans, campaigns, segments, scoring and mail settings
+    # Plans and campaigns: marketing.manage_marketing, then crm.access on the record (owned models).
+    "marketing:campaign_list": ListRoute("marketing.manage_marketing"),
+    "marketing:campaign_create": ListRoute("marketing.manage_marketing"),
+    "marketing:campaign_detail": ObjectRoute("campaign", "view", "marketing.manage_marketing"),
+    "marketing:campaign_update": ObjectRoute("campaign", "edit", "marketing.manage_marketing"),
+    "marketing:campaign_task_create": ObjectRoute(
+        "campaign", "edit", "marketing.manage_marketing", method="POST"
+    ),
+    "marketing:plan_list": ListRoute("marketing.manage_marketing"),
+    "marketing:plan_create": ListRoute("marketing.manage_marketing"),
+    "marketing:plan_detail": ObjectRoute("plan", "view", "marketing.manage_marketing"),
+    "marketing:plan_update": ObjectRoute("plan", "edit", "marketing.manage_marketing"),
+    # A lead's, person's or deal's campaign, set from its card panel (the record must be editable).
+    "marketing:record_campaign_set": ObjectRoute(
+        "lead", "edit", "marketing.manage_marketing", extra_kwargs={"model_name": "lead"}, method="POST"
+    ),
+    # Settings are the Administrators' (seed 003), grantable in admin.
+    "marketing:scoring_settings": ListRoute("marketing.change_scorerule"),
+    "marketing:mail_settings": ListRoute("marketing.change_marketingsettings"),
     # marketing: e-mail campaigns
+    # Segments and e-mail campaigns: marketing.manage_marketing, then crm.access on the record.
+    "mailings:segment_list": ListRoute("marketing.manage_marketing"),
+    "mailings:segment_create": ListRoute("marketing.manage_marketing"),
+    "mailings:segment_count": ListRoute("marketing.manage_marketing"),  # the form's live count (htmx)
+    "mailings:segment_detail": ObjectRoute("segment", "view", "marketing.manage_marketing"),
+    "mailings:segment_update": ObjectRoute("segment", "edit", "marketing.manage_marketing"),
+    "mailings:mailing_list": ListRoute("marketing.manage_marketing"),
+    "mailings:mailing_create": ListRoute("marketing.manage_marketing"),
+    "mailings:mailing_detail": ObjectRoute("email_campaign", "view", "marketing.manage_marketing"),
+    "mailings:mailing_update": ObjectRoute("email_campaign", "edit", "marketing.manage_marketing"),
+    "mailings:mailing_test_send": ObjectRoute(
+        "email_campaign", "edit", "marketing.manage_marketing", method="POST"
+    ),
+    "mailings:mailing_send": ObjectRoute(
+        "email_campaign", "edit", "marketing.manage_marketing", method="POST"
+    ),
+    # Public: the signed links of a campaign mail (TOKEN_ROUTES; tests/marketing/mailings/test_public.py).
+    "mailings_public:open": PUBLIC,
+    "mailings_public:click": PUBLIC,
+    "mailings_public:unsubscribe": PUBLIC,
     # marketing: web forms and website tracking
+    # Web forms are records of their owner (crm.access), behind marketing.manage_marketing.
+    "webforms:form_list": ListRoute("marketing.manage_marketing"),
+    "webforms:form_create": ListRoute("marketing.manage_marketing"),
+    "webforms:form_detail": ObjectRoute("webform", "view", "marketing.manage_marketing"),
+    "webforms:form_update": ObjectRoute("webform", "edit", "marketing.manage_marketing"),
+    "webforms:tracking": ListRoute("marketing.manage_marketing"),
+    # Public: a form by its random public key (TOKEN_ROUTES); visits reported by the website snippet.
+    "webforms_public:form_page": PUBLIC,
+    "webforms_public:visit": PUBLIC,
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
@@ -198,7 +246,11 @@ TOKEN_ROUTES = {
     "password_reset_confirm": ({"uidb64": "MQ", "token": "not-a-token"}, 200),  # "invalid link" page
     "activities:calendar_feed": ({"token": "not-a-token-" + "x" * 32}, 404),  # leaks nothing
     # marketing: e-mail campaigns
+    "mailings_public:open": ({"token": "1:" + "x" * 27}, 404),  # forged: nothing recorded, leaks nothing
+    "mailings_public:click": ({"token": "1.0:" + "x" * 27}, 404),
+    "mailings_public:unsubscribe": ({"token": "1:" + "x" * 27}, 404),
     # marketing: web forms and website tracking
+    "webforms_public:form_page": ({"key": "00000000-0000-4000-8000-000000000000"}, 404),  # no such form
 }
 
 
@@ -400,8 +452,13 @@ NOT_RECORD_LISTS = {
     # gdpr
     "gdpr:erasure_request_list": "requests about the people one sees (tests/gdpr/test_erasure.py)",
     # marketing: plans, campaigns, segments, scoring and mail settings
+    "marketing:campaign_list": "campaigns (crm.access; tests/marketing/core/test_views.py); counts name no lead",
+    "marketing:plan_list": "marketing plans (crm.access; tests/marketing/core/test_views.py)",
     # marketing: e-mail campaigns
+    "mailings:segment_list": "segments (crm.access; tests/marketing/mailings/test_views.py)",
+    "mailings:mailing_list": "e-mail campaigns (crm.access; tests/marketing/mailings/test_views.py)",
     # marketing: web forms and website tracking
+    "webforms:form_list": "web forms (crm.access; tests/marketing/webforms/test_views.py)",
 }
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {
@@ -425,6 +482,9 @@ class ContentRecords:
     # activities: one on each owner's deal (they follow their deal's visibility, not an owner's)
     activities: dict[str, object] = field(default_factory=dict)
     import_jobs: dict[str, object] = field(default_factory=dict)  # one run by each persona
+    # Records of other kinds an ObjectRoute names (segments, e-mail campaigns…), by kind and owner
+    # key: built by CONTENT_OBJECT_RECORDS, so that their pages are walked by the name check too.
+    others: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def tokens(self, kind: str, record) -> list[str]:
         if kind in ("person", "lead"):
@@ -616,7 +676,29 @@ def build_content_records(personas, media_root) -> ContentRecords:
         pipeline=next(iter(deals.values())).pipeline_id,
         activities=content_activities(personas, deals),
         import_jobs=records_of_imports.import_jobs_by_owner(personas),
+        others={kind: build(personas, people) for kind, build in content_object_records().items()},
     )
+
+
+def content_object_records() -> dict:
+    """kind → build(personas, people by owner key) → {owner key: record}, for the ObjectRoutes of
+    kinds the content data set does not hold itself; each part adds its own under its heading."""
+    builders = {}
+    # marketing: plans, campaigns, segments, scoring and mail settings
+    from tests.marketing.core import records as marketing_records
+
+    builders["plan"] = lambda personas, people: marketing_records.plans_by_owner(personas)
+    builders["campaign"] = marketing_records.content_campaigns
+    # marketing: e-mail campaigns
+    from tests.marketing.mailings import records as mailing_records
+
+    builders["segment"] = lambda personas, people: mailing_records.segments_by_owner(personas, {})
+    builders["email_campaign"] = mailing_records.content_email_campaigns
+    # marketing: web forms and website tracking
+    from tests.marketing.webforms import records as webform_records
+
+    builders["webform"] = webform_records.content_webforms
+    return builders
 
 
 def content_activities(personas, deals: dict) -> dict:
@@ -747,6 +829,7 @@ def content_check_urls(user, records: ContentRecords) -> list[tuple[str, str]]:
         "document": records.documents,
         "activity": records.activities,
         "import_job": records.import_jobs,
+        **records.others,
     }
     urls = []
     for name, pattern, _takes_parameters in iter_routes():

@@ -30,6 +30,9 @@ from tests.access_matrix import (
 )
 from tests.factories import UserFactory
 from tests.imports.records import import_jobs_by_owner
+from tests.marketing.core.records import campaigns_by_owner, plans_by_owner
+from tests.marketing.mailings.records import email_campaigns_by_owner, segments_by_owner
+from tests.marketing.webforms.records import webforms_by_owner
 
 OBJECT_ROUTES = {name: route for name, route in ROUTES.items() if isinstance(route, ObjectRoute)}
 PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
@@ -57,6 +60,14 @@ def records(
         "order": quotes_and_orders["order"],
         "activity": activities_by_owner,
         "import_job": import_jobs_by_owner(personas),
+        # marketing: plans, campaigns, segments, scoring and mail settings
+        "plan": plans_by_owner(personas),
+        "campaign": campaigns_by_owner(personas),
+        # marketing: e-mail campaigns
+        "segment": segments_by_owner(personas),
+        "email_campaign": email_campaigns_by_owner(personas),
+        # marketing: web forms and website tracking
+        "webform": webforms_by_owner(personas),
     }
 
 

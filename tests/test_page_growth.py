@@ -29,6 +29,9 @@ from opportunities.sales import services as sales
 from tests.access_matrix import ROUTES, ListRoute, get_route_urls
 from tests.factories import ActivityFactory, CompanyFactory, DealFactory, LeadFactory, PersonFactory
 from tests.imports.records import grow_import_rows, import_jobs_by_owner
+from tests.marketing.core.records import campaigns_by_owner, grow_marketing, plans_by_owner
+from tests.marketing.mailings.records import email_campaigns_by_owner, grow_recipients
+from tests.marketing.webforms.records import grow_submissions, webforms_by_owner
 
 SMALL = 110  # above every page size and cap: lists 50, board columns 50, admin lists 100
 GROWTH = 3
@@ -112,6 +115,11 @@ def world(personas, media_root):
     order = sales.sales_order_for_won_deal(actor=personas.admin, deal=won_deal)
     activity = ActivityFactory(subject="Hub call", company=company, owner=rep)
     import_job = import_jobs_by_owner(personas)["rep"]
+    plan = plans_by_owner(personas)["rep"]
+    campaign = campaigns_by_owner(personas, {"rep": plan})["rep"]
+    email_campaign = email_campaigns_by_owner(personas)["rep"]  # marketing: e-mail campaigns
+    grow_recipients(email_campaign, [person])
+    webform = webforms_by_owner(personas)["rep"]  # marketing: web forms and website tracking
     return {
         "personas": personas,
         "records": {
@@ -124,6 +132,11 @@ def world(personas, media_root):
             "order": order,
             "activity": activity,
             "import_job": import_job,
+            "plan": plan,
+            "campaign": campaign,
+            "segment": email_campaign.segment,
+            "email_campaign": email_campaign,
+            "webform": webform,
         },
         "grown": 0,
     }
@@ -168,6 +181,11 @@ def grow(world, count: int) -> None:
         activities.extend(grow_activities(hub, owner, number))
     Activity.objects.bulk_create(activities)
     grow_import_rows(hub["import_job"], count, start)
+    grow_marketing(hub, count, start)  # marketing: plans, campaigns, segments, scoring and mail settings
+    grow_recipients(hub["email_campaign"], start=start)  # marketing: e-mail campaigns
+    grow_submissions(
+        hub["webform"], count, start, lead=hub["lead"]
+    )  # marketing: web forms and website tracking
     AccessLog.objects.bulk_create(
         AccessLog(username=f"grower{number}", ip_address="192.0.2.1", user_agent="test", path_info="/")
         for number in range(start, start + count)

@@ -57,6 +57,13 @@ EXEMPT: dict[str, set[str]] = {
     # A deal's name is a subject line (seed 000's naming rule: company, product, date); when it
     # quotes a person, the deal is no copy of that person's record.
     "opportunities.Deal": {"name"},
+    # Marketing set-up: names of plans, campaigns, segments, mailings and forms; a mailing's sender
+    # is the organisation or one of its users (staff accounts, see crm.User above).
+    "marketing.MarketingPlan": {"name"},
+    "marketing.Campaign": {"name"},
+    "marketing.Segment": {"name"},
+    "mailings.EmailCampaign": {"name", "from_email"},
+    "webforms.WebForm": {"name"},
 }
 
 

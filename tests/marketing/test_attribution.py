@@ -33,3 +33,33 @@ def test_a_leads_campaigns_carry_over_to_the_person_and_deal_it_became():
             "converting": mailing,
         }
     )
+
+
+def test_a_merged_person_keeps_the_earlier_first_touch_and_the_later_conversion(manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contacts.services import person_merge
+    from marketing.models import Attribution
+
+    survivor, duplicate = PersonFactory(owner=manager), PersonFactory(owner=manager)
+    old, new, fair = (Campaign.objects.create(name=n) for n in ("Old", "New", "Fair"))
+    attribution.attribute(duplicate, old, converting=True)
+    attribution.attribute(survivor, new, converting=True)
+    attribution.attribute(survivor, fair)  # first touch of survivor: New already
+    Attribution.objects.filter(campaign=old).update(created_at=timezone.now() - timedelta(days=3))
+    person_merge(actor=manager, survivor=survivor, duplicate=duplicate)
+    assert attribution.campaigns_of(survivor) == {"first": old, "converting": new}
+    assert not Attribution.objects.filter(object_id=duplicate.pk).exists()
+
+
+def test_a_merged_persons_score_joins_the_survivors(manager):
+    from contacts.services import person_merge
+    from marketing import scoring
+
+    survivor, duplicate = PersonFactory(owner=manager), PersonFactory(owner=manager)
+    scoring.record_event(kind="link_clicked", person=survivor, points=30)
+    scoring.record_event(kind="link_clicked", person=duplicate, points=25)
+    person_merge(actor=manager, survivor=survivor, duplicate=duplicate)
+    assert (scoring.person_score(survivor).score, scoring.person_score(survivor).grade) == (55, "A")

@@ -61,6 +61,7 @@ from crm.models import Document, User
 from crm.search import normalise_for_search
 from imports.models import ImportJob
 from leads.models import Lead
+from marketing.models import Campaign, MarketingPlan
 from opportunities.models import Deal, DealContact, DealLine, Quote, SalesOrder, Stage
 from tests.access_matrix import (
     PUBLIC,
@@ -149,6 +150,9 @@ def card_records(rep: User) -> dict[str, models.Model | None]:
         .first(),
         # Only Administrators and Managers import: the latest import of anyone's.
         "import_job": ImportJob.objects.order_by("-pk").first(),
+        # marketing: plans, campaigns, segments, scoring and mail settings
+        "plan": MarketingPlan.objects.order_by("pk").first(),
+        "campaign": Campaign.objects.filter(plan__isnull=False).order_by("pk").first(),
     }
 
 

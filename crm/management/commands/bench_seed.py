@@ -173,8 +173,23 @@ class Command(BaseCommand):
         import_services.job_start(actor=users["admin"], job=job, in_worker=False)
         import_services.job_run_here(job=job)
         # marketing: plans, campaigns, segments, scoring and mail settings
+        from marketing.bench import bench_marketing_seed
+
+        made_marketing = bench_marketing_seed(admin=users["admin"])
+        self.stdout.write(f"Marketing: {made_marketing or 'already seeded'}.")
         # marketing: e-mail campaigns
+        from marketing.mailings.bench import bench_mailings_seed
+
+        made_mailings = bench_mailings_seed(admin=users["admin"])
+        self.stdout.write(f"E-mail campaigns: {made_mailings or 'already seeded'}.")
         # marketing: web forms and website tracking
+        from marketing.webforms.bench import bench_webforms_seed
+
+        made_forms = bench_webforms_seed(admin=users["admin"], report=report)
+        self.stdout.write(
+            f"Web forms: {made_forms['forms']} forms, {made_forms['submissions']:,} submissions, "
+            f"{made_forms['visits']:,} website visits."
+        )
         started_vacuum = time.perf_counter()
         verb = vacuum_analyse()
         self.stdout.write(f"{verb}: {time.perf_counter() - started_vacuum:.1f} s.")

@@ -17,8 +17,17 @@ class Command(BaseCommand):
         deals = demo_deals_ensure(users=users)
         activities = demo_activities_ensure(users=users)
         # marketing: plans, campaigns, segments, scoring and mail settings
+        from marketing.demo import demo_marketing_ensure
+
+        demo_marketing_ensure(users=users)
         # marketing: e-mail campaigns
+        from marketing.mailings.demo import demo_mailings_ensure
+
+        demo_mailings_ensure(users=users)
         # marketing: web forms and website tracking
+        from marketing.webforms.demo import demo_webforms_ensure
+
+        demo_webforms_ensure(users=users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {companies} companies, {demo_people_count()} people, "
