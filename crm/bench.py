@@ -65,6 +65,7 @@ def measure(
     repeat: int = 20,
     warmup: int = 2,
     headers: dict[str, str] | None = None,
+    status: int = 200,
 ) -> dict[str, Any]:
     """GET `url` (with `headers`, e.g. ``{"HX-Request": "true"}``) `warmup` times untimed (at
     least once), `repeat` times timed, then once more untimed with its SQL captured. A streamed
@@ -73,7 +74,7 @@ def measure(
     Returns ``median_ms``, ``p95_ms``, ``max_ms`` of the timed requests, and of the last one
     ``queries`` (how many), ``sql_ms`` (their time in the database, as the client saw it),
     ``sql`` (their text with parameters, for EXPLAIN) and ``sql_times`` (ms of each). Raises
-    PageNotAvailable unless every answer is 200.
+    PageNotAvailable unless every answer is `status` (200; a redirect route's 302).
     """
     if repeat < 1:
         raise ValueError("repeat must be at least 1")
@@ -82,13 +83,13 @@ def measure(
         return _read(client.get(url, secure=True, headers=headers))
 
     for _ in range(max(warmup, 1)):
-        _check(get(), url)
+        _check(get(), url, status)
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
         response = get()
         samples.append((time.perf_counter() - started) * 1000)
-        _check(response, url)
+        _check(response, url, status)
     # One more, untimed, with the queries captured while everything is warm. Every request
     # empties the query log (request_started): start from an empty log too, and copy the
     # captured queries before anything else empties it again.
@@ -96,7 +97,7 @@ def measure(
     with CaptureQueriesContext(connection) as captured:
         response = get()
     queries = list(captured.captured_queries)
-    _check(response, url)
+    _check(response, url, status)
     return {
         "url": url,
         "median_ms": statistics.median(samples),
@@ -119,11 +120,11 @@ def _read(response):
     return response
 
 
-def _check(response, url: str) -> None:
-    if response.status_code != 200:
+def _check(response, url: str, status: int = 200) -> None:
+    if response.status_code != status:
         location = response.get("Location", "")
         raise PageNotAvailable(
-            f"GET {url} answered {response.status_code}{f' → {location}' if location else ''}, not 200",
+            f"GET {url} answered {response.status_code}{f' → {location}' if location else ''}, not {status}",
             status_code=response.status_code,
             location=location,
         )

@@ -11,9 +11,31 @@ from crm.navigation import NAV_ITEMS, navigation_for
     [
         (
             "admin",
-            ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work", "GDPR", "Admin"],
+            [
+                "Dashboard",
+                "Leads",
+                "Contacts",
+                "Opportunities",
+                "Sales board",
+                "My work",
+                "Marketing",
+                "GDPR",
+                "Admin",
+            ],
         ),
-        ("manager", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work", "GDPR"]),
+        (
+            "manager",
+            [
+                "Dashboard",
+                "Leads",
+                "Contacts",
+                "Opportunities",
+                "Sales board",
+                "My work",
+                "Marketing",
+                "GDPR",
+            ],
+        ),
         ("rep", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
         ("restricted", ["Dashboard", "Leads", "Contacts", "Opportunities", "Sales board", "My work"]),
     ],

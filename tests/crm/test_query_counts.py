@@ -75,7 +75,7 @@ def test_the_deal_card_with_its_lines_and_contacts(
         )
     get = measured_get(client, rep, reverse("opportunities:deal_detail", args=[deal.pk]))
     # +4: the activities timeline panel (open to-dos, history, the inline form's two pickers)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(22):  # +1: marketing's panel (the deal's campaigns)
         response = get()
     assert response.status_code == 200
     assert len(list(response.context["deal_contacts"])) == rows
@@ -88,7 +88,8 @@ def test_the_lead_card_with_its_history(client, rep, personas, rows, django_asse
         lead.title = f"Title {index}"
         lead.save()
     get = measured_get(client, rep, reverse("leads:lead_detail", args=[lead.pk]))
-    with django_assert_num_queries(4):
+    # +4: the card panels (marketing's score events and campaigns; form submissions and visits)
+    with django_assert_num_queries(8):
         response = get()
     assert response.status_code == 200
 
@@ -102,7 +103,8 @@ def test_the_person_card_with_its_deals(client, rep, personas, rows, django_asse
         deal_services.deal_contact_add(actor=rep, deal=deal, person=person)
     get = measured_get(client, rep, reverse("contacts:person_detail", args=[person.pk]))
     # +4: the activities timeline panel (open to-dos, history, the inline form's two pickers)
-    with django_assert_num_queries(11):
+    # +6: marketing's panels (score, score events, campaigns; e-mails received; submissions, visits)
+    with django_assert_num_queries(17):
         response = get()
     assert response.status_code == 200
 

@@ -61,7 +61,9 @@ from crm.models import Document, User
 from crm.search import normalise_for_search
 from imports.models import ImportJob
 from leads.models import Lead
-from marketing.models import Campaign, MarketingPlan
+from marketing.mailings.models import EmailCampaign
+from marketing.models import Campaign, MarketingPlan, Segment
+from marketing.webforms.models import WebForm
 from opportunities.models import Deal, DealContact, DealLine, Quote, SalesOrder, Stage
 from tests.access_matrix import (
     PUBLIC,
@@ -95,6 +97,7 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     admin: bool = False
     note: str = ""
+    status: int = 200  # what the route answers when it works (a tracked click redirects: 302)
 
 
 def card_records(rep: User) -> dict[str, models.Model | None]:
@@ -153,6 +156,14 @@ def card_records(rep: User) -> dict[str, models.Model | None]:
         # marketing: plans, campaigns, segments, scoring and mail settings
         "plan": MarketingPlan.objects.order_by("pk").first(),
         "campaign": Campaign.objects.filter(plan__isnull=False).order_by("pk").first(),
+        # marketing: e-mail campaigns (the largest: the seed's sent one) and segments
+        "segment": Segment.objects.order_by("pk").first(),
+        "email_campaign": EmailCampaign.objects.filter(status=EmailCampaign.Status.SENT)
+        .order_by("pk")
+        .first()
+        or EmailCampaign.objects.order_by("pk").first(),
+        # marketing: web forms and website tracking
+        "webform": WebForm.objects.order_by("pk").first(),
     }
 
 
@@ -185,6 +196,30 @@ def calendar_token(user) -> str:
     from crm import profile
 
     return user.calendar_token or profile.calendar_token_renew(actor=user, user=user)
+
+
+# Public routes that answer with a redirect when they work.
+REDIRECTING = {"mailings_public:click": 302}
+
+
+def public_kwargs(name: str, records: dict[str, models.Model | None]) -> dict[str, object] | None:
+    """Real tokens for the public routes of marketing, so that the walk times them as a mail
+    reader or a website visitor meets them (None: not one of them, or no record to take them from)."""
+    from marketing.mailings import tracking
+    from marketing.mailings.models import Recipient
+
+    if name == "webforms_public:form_page":
+        return {"key": records["webform"].public_key} if records.get("webform") else None
+    if not name.startswith("mailings_public:") or records.get("email_campaign") is None:
+        return None
+    recipient = Recipient.objects.filter(email_campaign=records["email_campaign"]).order_by("pk").first()
+    if recipient is None:
+        return None
+    kind = {"open": tracking.KIND_OPEN, "click": tracking.KIND_CLICK}.get(
+        name.partition(":")[2], tracking.KIND_UNSUBSCRIBE
+    )
+    link = 0 if kind == tracking.KIND_CLICK else None
+    return {"token": tracking.token(kind, recipient.pk, link)}
 
 
 def placeholder_kwargs(route: str) -> dict[str, object]:
@@ -287,6 +322,7 @@ class Command(BaseCommand):
                     url = reverse(name, kwargs=classification.kwargs)
                 else:
                     kwargs = placeholder_kwargs(route) if name in TOKEN_ROUTES else {}
+                    kwargs = public_kwargs(name or "", records) or kwargs
                     if name == CALENDAR_FEED:
                         # The feed is timed for real: the Sales rep's own link, with their events.
                         kwargs = {"token": calendar_token(users[SALES_REP])}
@@ -296,7 +332,7 @@ class Command(BaseCommand):
             except NoReverseMatch as error:
                 targets.append(Target(label, personas, note=f"error: {error}"))
                 continue
-            targets.append(Target(label, personas, url))
+            targets.append(Target(label, personas, url, status=REDIRECTING.get(name or "", 200)))
             targets += self.variants(name or "", label, url, personas, terms, probe)
         admin_targets = [target for target in self.admin_targets(records) if only in target.label]
         return targets + admin_targets, skipped
@@ -382,6 +418,7 @@ class Command(BaseCommand):
                             repeat=admin_repeat if target.admin else repeat,
                             warmup=min(warmup, 1) if target.admin else warmup,
                             headers=target.headers or None,
+                            status=target.status,
                         )
                     )
                 except bench.PageNotAvailable as refused:
