@@ -20,7 +20,10 @@ written in the caller's transaction; Celery carries only the row's id.
   waits twice as long as the one before, so a long backlog is not flooded with copies. Database
   and broker errors in a worker retry within seconds (`run_delivery`); errors of the outside
   world (SMTP, SMS gateway) back off by minutes. A worker whose message went out while the
-  database was away keeps trying to note it for a minute rather than have it sent again.
+  database was away notes it in Redis at once, then keeps trying to note it in the row for a
+  minute. Its advisory lock went with the lost connection, so once the database is back the
+  requeue job may hand the row to another worker; that worker finds the note in Redis and marks
+  the row sent instead of sending it again.
 
 A kind of work registers its model and Celery task with `register`, so the requeue job knows it.
 """
@@ -61,6 +64,8 @@ NEVER_PUBLISHED_GRACE = timedelta(seconds=10)  # the committing request is still
 LOST_AFTER_WHEN_QUEUE_EMPTY = timedelta(seconds=10)
 LOST_AFTER = timedelta(minutes=2)
 FINISH_PATIENCE_SECONDS = 60.0  # how long a worker keeps trying to note a sent message
+SENT_NOTE_SECONDS = 24 * 3600  # how long Redis remembers a message the database did not hear about
+REDIS_SECONDS = 1.0  # socket timeouts of the sent notes: a Redis that is away costs a second
 REQUEUE_SPACING = timedelta(seconds=60)  # doubled at each requeue of the same row, up to an hour
 MAX_ATTEMPTS = 8  # attempts of the outside world (SMTP, SMS gateway) before a row is failed
 REQUEUE_BATCH = 1000
@@ -157,6 +162,10 @@ def deliver(
             item = model.objects.select_for_update().filter(pk=pk, status__in=OPEN).first()
             if item is None:
                 return False
+            if item.status == Status.SENDING and not transactional and _noted_as_sent(item):
+                # An earlier attempt went out while the database was away; its worker said so.
+                _finish(item)
+                return False
             item.status = Status.SENDING
             item.attempts += 1
             item.attempted_at = timezone.now()
@@ -180,11 +189,14 @@ def deliver(
 def _finish_after_send(item: OutboxItem) -> None:
     deadline = time.monotonic() + FINISH_PATIENCE_SECONDS
     pause = 0.5
+    noted = False
     while True:
         try:
             _finish(item)
             return
         except (OperationalError, InterfaceError):
+            if not noted:
+                noted = _note_sent(item)
             if time.monotonic() + pause > deadline:
                 raise
             logger.warning(
@@ -193,6 +205,43 @@ def _finish_after_send(item: OutboxItem) -> None:
             connection.close()  # the next try opens a new connection
             time.sleep(pause)
             pause = min(pause * 2, 5.0)
+
+
+def _sent_note_key(item: OutboxItem) -> str:
+    return f"crm:outbox:sent:{item._meta.db_table}:{item.pk}"
+
+
+_redis_client: redis.Redis | None = None
+
+
+def _redis() -> redis.Redis:
+    global _redis_client
+    if _redis_client is None:
+        from django.conf import settings
+
+        _redis_client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=REDIS_SECONDS, socket_connect_timeout=REDIS_SECONDS
+        )
+    return _redis_client
+
+
+def _note_sent(item: OutboxItem) -> bool:
+    """Tell Redis that `item` went out; False when Redis cannot be told either."""
+    try:
+        _redis().set(_sent_note_key(item), 1, ex=SENT_NOTE_SECONDS)
+    except redis.RedisError:
+        logger.exception(
+            "%s %s went out and neither the database nor Redis can note it", item._meta.verbose_name, item.pk
+        )
+        return False
+    return True
+
+
+def _noted_as_sent(item: OutboxItem) -> bool:
+    try:
+        return bool(_redis().exists(_sent_note_key(item)))
+    except redis.RedisError:
+        return False  # unsure: sending again with the same Message-ID beats never sending
 
 
 def _finish(item: OutboxItem) -> None:

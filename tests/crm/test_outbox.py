@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from crm import email, outbox, sms
@@ -163,6 +163,44 @@ def test_a_refused_attempt_waits_and_then_fails_for_good(db, settings):
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (Status.FAILED, outbox.MAX_ATTEMPTS)
     assert email.email_deliver(email_id=queued.pk) is False  # failed for good: not sent again
+
+
+def test_a_mail_that_went_out_while_the_database_was_away_is_not_sent_again(db, monkeypatch):
+    """The worker's advisory lock went with its lost connection, so once the database is back the
+    requeue job hands the "sending" row to another worker: that one finds the first worker's note
+    in Redis and marks the row sent without sending it a second time."""
+    queued = queue_mail()
+    note_key = outbox._sent_note_key(queued)
+    outbox._redis().delete(note_key)
+    real_finish = outbox._finish
+
+    def database_away(item):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(outbox, "_finish", database_away)
+    monkeypatch.setattr(outbox, "FINISH_PATIENCE_SECONDS", 0.1)
+    monkeypatch.setattr(outbox.connection, "close", lambda: None)
+    with pytest.raises(OperationalError):
+        email.email_deliver(email_id=queued.pk)
+    queued.refresh_from_db()
+    assert (queued.status, len(mail.outbox)) == (Status.SENDING, 1)
+    assert outbox.stalled(outbox._kinds[OutboundEmail]) == [queued.pk]  # no lock: it is requeued
+
+    monkeypatch.setattr(outbox, "_finish", real_finish)
+    try:
+        assert email.email_deliver(email_id=queued.pk) is False
+    finally:
+        outbox._redis().delete(note_key)
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, len(mail.outbox)) == (Status.SENT, 1, 1)
+
+
+def test_without_a_note_a_cut_off_attempt_is_sent_again_with_the_same_message_id(db):
+    queued = queue_mail()
+    outbox._redis().delete(outbox._sent_note_key(queued))
+    OutboundEmail.objects.filter(pk=queued.pk).update(status=Status.SENDING, attempts=1)
+    assert email.email_deliver(email_id=queued.pk) is True
+    assert mail.outbox[0].extra_headers["Message-ID"] == queued.message_id
 
 
 @pytest.mark.parametrize(("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (7, 60), (8, 60)])
