@@ -462,11 +462,20 @@ def _recipient(pk: int) -> Recipient | None:
     return Recipient.objects.select_related("email_campaign__campaign", "person").filter(pk=pk).first()
 
 
+def _may_track(recipient: Recipient) -> bool:
+    """Whether opens and clicks of this recipient are recorded: not once they unsubscribed (from
+    this mail or anywhere) or withdrew their e-mail consent. Their links still work."""
+    person = recipient.person
+    if recipient.unsubscribed_at is not None:
+        return False
+    return person is None or (person.unsubscribed_at is None and person.consent_email)
+
+
 @transaction.atomic
 def record_open(*, recipient_id: int) -> bool:
     """The open pixel was loaded: the first open counts (and scores, seed 002: 0 points)."""
     recipient = _recipient(recipient_id)
-    if recipient is None:
+    if recipient is None or not _may_track(recipient):
         return False
     first = Recipient.objects.filter(pk=recipient.pk, opened_at__isnull=True).update(opened_at=timezone.now())
     if not first:
@@ -486,7 +495,8 @@ def record_open(*, recipient_id: int) -> bool:
 def record_click(*, recipient_id: int, link: int) -> str | None:
     """A tracked link was followed: its destination (with the visitor token), or None when the
     link is not one of the mail's. The first click of each link scores and attributes the person
-    to the campaign; a click also counts as an open (images may be blocked)."""
+    to the campaign; a click also counts as an open (images may be blocked). Nothing is recorded
+    for a recipient who unsubscribed or withdrew consent (`_may_track`)."""
     recipient = _recipient(recipient_id)
     if recipient is None:
         return None
@@ -494,6 +504,8 @@ def record_click(*, recipient_id: int, link: int) -> str | None:
     if not 0 <= link < len(links):
         return None
     destination = links[link]
+    if not _may_track(recipient):
+        return destination
     now = timezone.now()
     Recipient.objects.filter(pk=recipient.pk, opened_at__isnull=True).update(opened_at=now)
     Recipient.objects.filter(pk=recipient.pk, clicked_at__isnull=True).update(clicked_at=now)

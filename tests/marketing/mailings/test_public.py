@@ -154,6 +154,37 @@ def test_an_unsubscribed_person_is_left_out_of_the_next_campaign(personas, recip
     assert services.audience(sent, personas.manager)["reachable"] == 2
 
 
+@pytest.mark.parametrize(
+    "withdrawn",
+    [
+        pytest.param(
+            lambda client, recipient: client.post(path(tracking.unsubscribe_url(recipient.pk))),
+            id="unsubscribed",
+        ),
+        pytest.param(
+            lambda client, recipient: Person.objects.filter(pk=recipient.person_id).update(
+                consent_email=False
+            ),
+            id="consent withdrawn",
+        ),
+    ],
+)
+def test_after_unsubscribing_or_withdrawing_consent_links_work_but_nothing_is_tracked(
+    client, recipient, withdrawn
+):
+    withdrawn(client, recipient)
+    before = (MailEvent.objects.count(), ScoreEvent.objects.count())
+    assert client.get(path(tracking.open_url(recipient.pk))).status_code == 200
+    response = client.get(path(tracking.click_url(recipient.pk, 0)))
+    assert response.status_code == 302
+    destination = urlsplit(response["Location"])
+    assert (destination.netloc, destination.path, destination.query) == ("example.com", "/launch", "ref=mail")
+    assert (MailEvent.objects.count(), ScoreEvent.objects.count()) == before
+    recipient.refresh_from_db()
+    assert recipient.opened_at is None and recipient.clicked_at is None
+    assert attribution.campaigns_of(Person.objects.get(pk=recipient.person_id)) == {}
+
+
 def test_a_flood_from_one_address_is_refused_and_recorded_nothing(client, recipient, monkeypatch):
     monkeypatch.setattr(public_views, "LIMIT_PER_MINUTE", 3)
     statuses = [client.get(path(tracking.click_url(recipient.pk, 0))).status_code for _ in range(3)]
