@@ -180,11 +180,18 @@ def person_score(person) -> PersonScore:
 @transaction.atomic
 def regrade_all() -> None:
     """Give every scored person and lead the grade of their score under the current thresholds
-    (after an administrator changed them)."""
+    (after an administrator changed them): one set-wise UPDATE per table, the thresholds read
+    once into a CASE rather than looked up per row."""
+    thresholds = list(Grade.objects.order_by("-min_score").values_list("min_score", "label"))
+    whens = "".join("WHEN score >= %s THEN %s " for _ in thresholds)
+    grade = f"CASE {whens}ELSE '' END" if thresholds else "''"
+    params = [value for pair in thresholds for value in pair]
     with connection.cursor() as cursor:
         for table in ("marketing_personscore", "leads_lead"):
-            grade = _GRADE_OF.format(score="score")
-            cursor.execute(f"UPDATE {table} SET grade = {grade} WHERE grade IS DISTINCT FROM {grade}")  # noqa: S608
+            cursor.execute(
+                f"UPDATE {table} SET grade = {grade} WHERE grade IS DISTINCT FROM {grade}",  # noqa: S608
+                params * 2,
+            )
 
 
 def merge_people(*, survivor, duplicate) -> None:

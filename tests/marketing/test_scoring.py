@@ -63,6 +63,39 @@ def test_regrading_follows_new_thresholds():
     assert scoring.person_score(person).grade == lead.grade == "C"
 
 
+@pytest.mark.parametrize(
+    ("points", "grade"),
+    [
+        (-1_000_001, ""),
+        (-5, "D"),
+        (0, "D"),
+        (4, "D"),
+        (5, "C"),
+        (19, "C"),
+        (20, "B"),
+        (49, "B"),
+        (50, "A"),
+        (999, "A"),
+    ],
+)
+def test_regrading_gives_the_highest_threshold_at_or_below_the_score(points, grade):
+    person, lead = PersonFactory(), LeadFactory()
+    scoring.record_event(kind=ScoreKind.LINK_CLICKED, person=person, lead=lead, points=points)
+    PersonScore.objects.update(grade="stale")
+    LeadFactory._meta.model.objects.filter(pk=lead.pk).update(grade="stale")
+    scoring.regrade_all()
+    lead.refresh_from_db()
+    assert scoring.person_score(person).grade == lead.grade == grade
+
+
+def test_without_grades_regrading_clears_them():
+    person = PersonFactory()
+    scoring.record_event(kind=ScoreKind.LINK_CLICKED, person=person, points=70)
+    Grade.objects.all().delete()
+    scoring.regrade_all()
+    assert scoring.person_score(person).grade == ""
+
+
 def test_a_visitor_token_names_its_visitor_and_cannot_be_altered():
     from marketing import visitors
 
