@@ -206,6 +206,28 @@ class ExactTextListFilter(admin.FieldListFilter):
         }
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An administrator's window on rows that only their app's pages and services write (so no
+    rule, audit row or side effect is skipped): listed and opened here, never added, changed or
+    deleted."""
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # Shown as text: never a <select> of a related table.
+        self.readonly_fields = [
+            field.name for field in [*model._meta.fields, *model._meta.many_to_many] if field.editable
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class LookupAdmin(admin.ModelAdmin):
     """The admin of every admin-edited list of values (crm.lookups.Lookup), in any app."""
 
