@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "marketing.mailings",
     "marketing.webforms",
     "support",
+    "support.knowledge",
+    "support.portal",
     "gdpr",
     "imports",
 ]
@@ -334,6 +336,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketing.webforms.tasks.visits_drain",
         "schedule": env.float("CRM_VISITS_DRAIN_EVERY_SECONDS", default=5.0),
     },
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
 }
 
 # Django 6 behaviour now: a website typed without a scheme means https.

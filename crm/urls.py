@@ -47,6 +47,10 @@ urlpatterns = [
     path("marketing/", include("marketing.urls")),
     path("marketing/mailings/", include("marketing.mailings.urls")),
     path("marketing/forms/", include("marketing.webforms.urls")),
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
     # Public, without a login: tracking pixels, clicks and unsubscribes of e-mail campaigns (m/),
     # web forms and website visit tracking (w/).
     path("m/", include("marketing.mailings.public_urls")),

@@ -238,6 +238,10 @@ ROUTES: dict[str, str | ObjectRoute] = {
     # Public: a form by its random public key (TOKEN_ROUTES); visits reported by the website snippet.
     "webforms_public:form_page": PUBLIC,
     "webforms_public:visit": PUBLIC,
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
@@ -251,6 +255,10 @@ TOKEN_ROUTES = {
     "mailings_public:unsubscribe": ({"token": "1:" + "x" * 27}, 404),
     # marketing: web forms and website tracking
     "webforms_public:form_page": ({"key": "00000000-0000-4000-8000-000000000000"}, 404),  # no such form
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
 }
 
 
@@ -443,6 +451,10 @@ CONTENT_ROUTES: dict[str, ListedRecords] = {
     # marketing: plans, campaigns, segments, scoring and mail settings
     # marketing: e-mail campaigns
     # marketing: web forms and website tracking
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
 }
 # Lists and exports of things that are not one of the kinds above: their visibility has tests of
 # their own, and the name check still walks them (test_no_page_or_export_names_a_record_hidden…).
@@ -459,6 +471,10 @@ NOT_RECORD_LISTS = {
     "mailings:mailing_list": "e-mail campaigns (crm.access; tests/marketing/mailings/test_views.py)",
     # marketing: web forms and website tracking
     "webforms:form_list": "web forms (crm.access; tests/marketing/webforms/test_views.py)",
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
 }
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {
@@ -698,6 +714,10 @@ def content_object_records() -> dict:
     from tests.marketing.webforms import records as webform_records
 
     builders["webform"] = webform_records.content_webforms
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
     return builders
 
 

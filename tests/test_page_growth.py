@@ -120,6 +120,11 @@ def world(personas, media_root):
     email_campaign = email_campaigns_by_owner(personas)["rep"]  # marketing: e-mail campaigns
     grow_recipients(email_campaign, [person])
     webform = webforms_by_owner(personas)["rep"]  # marketing: web forms and website tracking
+    support_records: dict = {}
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
     return {
         "personas": personas,
         "records": {
@@ -137,6 +142,7 @@ def world(personas, media_root):
             "segment": email_campaign.segment,
             "email_campaign": email_campaign,
             "webform": webform,
+            **support_records,
         },
         "grown": 0,
     }
@@ -186,6 +192,10 @@ def grow(world, count: int) -> None:
     grow_submissions(
         hub["webform"], count, start, lead=hub["lead"]
     )  # marketing: web forms and website tracking
+    # support: tickets
+    # support: SLA, contracts, workload and reports
+    # support: knowledge base
+    # support: portal and e-mail in
     AccessLog.objects.bulk_create(
         AccessLog(username=f"grower{number}", ip_address="192.0.2.1", user_agent="test", path_info="/")
         for number in range(start, start + count)

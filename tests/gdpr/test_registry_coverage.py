@@ -64,6 +64,13 @@ EXEMPT: dict[str, set[str]] = {
     "marketing.Segment": {"name"},
     "mailings.EmailCampaign": {"name", "from_email"},
     "webforms.WebForm": {"name"},
+    # Customer-service set-up: names of queues, SLA policies, holidays and contracts; a queue's
+    # inbound address is the organisation's.
+    "support.Queue": {"name", "email_address"},
+    "support.SlaPolicy": {"name"},
+    "support.Holiday": {"name"},
+    "support.Contract": {"name"},
+    "knowledge.Category": {"name"},
 }
 
 

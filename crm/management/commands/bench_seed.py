@@ -190,6 +190,10 @@ class Command(BaseCommand):
             f"Web forms: {made_forms['forms']} forms, {made_forms['submissions']:,} submissions, "
             f"{made_forms['visits']:,} website visits."
         )
+        # support: tickets
+        # support: SLA, contracts, workload and reports
+        # support: knowledge base
+        # support: portal and e-mail in
         started_vacuum = time.perf_counter()
         verb = vacuum_analyse()
         self.stdout.write(f"{verb}: {time.perf_counter() - started_vacuum:.1f} s.")

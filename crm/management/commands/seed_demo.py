@@ -28,6 +28,10 @@ class Command(BaseCommand):
         from marketing.webforms.demo import demo_webforms_ensure
 
         demo_webforms_ensure(users=users)
+        # support: tickets
+        # support: SLA, contracts, workload and reports
+        # support: knowledge base
+        # support: portal and e-mail in
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(users)} users, {companies} companies, {demo_people_count()} people, "
