@@ -80,19 +80,8 @@ def badges_for(model: type[models.Model], user) -> list[Badge]:
     return sorted((b for b in _badges.get(model, ()) if b.visible(user)), key=lambda b: b.order)
 
 
-def attach_badges(model: type[models.Model], rows: list, user) -> list:
-    """Set `row.badges` to [(template, value), …] on each row; one `values` call per badge."""
-    badges = badges_for(model, user)
-    values = [badge.values(user, rows) if rows else {} for badge in badges]
-    for row in rows:
-        row.badges = [
-            (badge.template, found.get(row.pk)) for badge, found in zip(badges, values, strict=True)
-        ]
-    return rows
-
-
 def list_badges(model: type[models.Model], rows: list, user) -> list[Badge]:
-    """For a list page: set `row.badge_cells` to each badge's HTML on every row (one `values` call
+    """For a list page or the board: set `row.badge_cells` to each badge's HTML on every row (one `values` call
     per badge) and answer the badges, whose labels head the extra columns."""
     badges = badges_for(model, user)
     values = [badge.values(user, rows) if rows else {} for badge in badges]

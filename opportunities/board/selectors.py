@@ -349,7 +349,7 @@ def board_build(*, user, query: BoardQuery) -> Board:
     _add_urls(cards)
     _mark_movable(user, cards)
     # What other apps show on a card (activities: the deal's next step), one query per badge.
-    listings.attach_badges(Deal, cards, user)
+    listings.list_badges(Deal, cards, user)
     figures = _figures(deals) if stages else {}
     columns = [BoardColumn(stage=stage, figures=figures.get(stage.pk, [])) for stage in stages]
     by_stage = {column.stage.pk: column for column in columns}
