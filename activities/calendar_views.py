@@ -24,7 +24,7 @@ def calendar_feed(request, token: str):
     user = get_user_model()._default_manager.filter(calendar_token=token, is_active=True).first()
     if user is None:
         raise Http404
-    response = HttpResponse(calendar.feed_ics(user, calendar.feed_rows(user)), content_type=CONTENT_TYPE)
+    response = HttpResponse(calendar.cached_feed_ics(user), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = 'inline; filename="crm.ics"'
     # The URL is the secret: no shared cache keeps the answer, no search engine lists it.
     response["Cache-Control"] = "private, no-store"

@@ -43,6 +43,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from crm import shared_redis
 from crm.models import OutboxItem, QueuedTask
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,6 @@ LOST_AFTER_WHEN_QUEUE_EMPTY = timedelta(seconds=10)
 LOST_AFTER = timedelta(minutes=2)
 FINISH_PATIENCE_SECONDS = 60.0  # how long a worker keeps trying to note a sent message
 SENT_NOTE_SECONDS = 24 * 3600  # how long Redis remembers a message the database did not hear about
-REDIS_SECONDS = 1.0  # socket timeouts of the sent notes: a Redis that is away costs a second
 REQUEUE_SPACING = timedelta(seconds=60)  # doubled at each requeue of the same row, up to an hour
 MAX_ATTEMPTS = 8  # attempts of the outside world (SMTP, SMS gateway) before a row is failed
 REQUEUE_BATCH = 1000
@@ -211,18 +211,8 @@ def _sent_note_key(item: OutboxItem) -> str:
     return f"crm:outbox:sent:{item._meta.db_table}:{item.pk}"
 
 
-_redis_client: redis.Redis | None = None
-
-
 def _redis() -> redis.Redis:
-    global _redis_client
-    if _redis_client is None:
-        from django.conf import settings
-
-        _redis_client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=REDIS_SECONDS, socket_connect_timeout=REDIS_SECONDS
-        )
-    return _redis_client
+    return shared_redis.client()
 
 
 def _note_sent(item: OutboxItem) -> bool:

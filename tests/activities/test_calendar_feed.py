@@ -225,19 +225,63 @@ def bulk_activities(owner, count, *, start_offset=0):
 
 
 def test_the_feed_takes_the_same_queries_with_ten_times_the_events(client, rep, rep_token, personas):
-    """Measured: 4 queries at 20 and at 200 events (the token's user, the user's role groups and
-    the org setting that the visibility rule reads, the activities)."""
-    bulk_activities(rep, 20)
+    """Measured: 6 queries at 20 and at 200 events when the feed is written (the token's user, the
+    user's role groups and the org setting that the visibility rule reads, the ids the user
+    attends, the digest of the rows, the rows), 5 when Redis holds it (no rows read)."""
+    bulk_activities(rep, 19)
     bulk_activities(personas.rep_other_team, 50)
     client.get(feed_url(rep_token))  # the first request fills the per-process caches
+    bulk_activities(rep, 1, start_offset=19)  # a changed feed: written again
     with CaptureQueriesContext(connection) as small:
         assert client.get(feed_url(rep_token)).status_code == 200
     bulk_activities(rep, 180, start_offset=20)
     with CaptureQueriesContext(connection) as large:
         response = client.get(feed_url(rep_token))
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(feed_url(rep_token))
     assert response.content.count(b"BEGIN:VEVENT") + response.content.count(b"BEGIN:VTODO") == 200
-    print(f"feed queries: {len(small)} at 20 events, {len(large)} at 200")
-    assert len(large) == len(small) <= 4
+    print(f"feed queries: {len(small)} at 20 events, {len(large)} at 200, {len(kept)} from Redis")
+    assert len(large) == len(small) <= 6
+    assert len(kept) == len(large) - 1 and again.content == response.content
+
+
+def test_an_unchanged_feed_comes_from_redis_and_any_write_to_a_row_renews_it(
+    client, rep, rep_token, monkeypatch
+):
+    bulk_activities(rep, 30)
+    first = client.get(feed_url(rep_token)).content
+    written = []
+    real_feed_ics = calendar.feed_ics
+    monkeypatch.setattr(
+        calendar, "feed_ics", lambda user, rows: written.append(1) or real_feed_ics(user, rows)
+    )
+    assert client.get(feed_url(rep_token)).content == first and written == []
+    # A write that bypasses the model (no updated_at, no sequence) still renews the feed.
+    changed = Activity.objects.filter(owner=rep).order_by("pk").first()
+    Activity.objects.filter(pk=changed.pk).update(subject="Renamed by an UPDATE")
+    body = client.get(feed_url(rep_token)).content
+    assert written == [1] and b"Renamed by an UPDATE" in body
+    Activity.objects.filter(pk=changed.pk).delete()
+    assert str(changed.uid).encode() not in client.get(feed_url(rep_token)).content
+
+
+def test_the_feed_is_served_when_redis_is_down(client, rep, rep_token, monkeypatch):
+    import redis
+
+    bulk_activities(rep, 5)
+    down = redis.Redis(host="127.0.0.1", port=closed_port(), socket_timeout=0.2, socket_connect_timeout=0.2)
+    monkeypatch.setattr(calendar.shared_redis, "client", lambda: down)
+    response = client.get(feed_url(rep_token))
+    assert response.status_code == 200
+    assert response.content.count(b"BEGIN:VEVENT") + response.content.count(b"BEGIN:VTODO") == 5
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_the_feed_of_two_thousand_events_benchmark(client, rep, rep_token):
