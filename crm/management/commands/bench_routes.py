@@ -65,6 +65,8 @@ from marketing.mailings.models import EmailCampaign
 from marketing.models import Campaign, MarketingPlan, Segment
 from marketing.webforms.models import WebForm
 from opportunities.models import Deal, DealContact, DealLine, Quote, SalesOrder, Stage
+from support.knowledge.models import Article
+from support.models import Contract, Ticket, TicketMessage
 from tests.access_matrix import (
     PUBLIC,
     ROUTES,
@@ -164,6 +166,15 @@ def card_records(rep: User) -> dict[str, models.Model | None]:
         or EmailCampaign.objects.order_by("pk").first(),
         # marketing: web forms and website tracking
         "webform": WebForm.objects.order_by("pk").first(),
+        # support: a ticket of the rep's with a conversation, a contract, a published article
+        "ticket": Ticket.objects.filter(owner=rep)
+        .filter(Exists(TicketMessage.objects.filter(ticket=OuterRef("pk"))))
+        .order_by("pk")
+        .first()
+        or Ticket.objects.filter(owner=rep).order_by("pk").first(),
+        "contract": Contract.objects.filter(owner=rep).order_by("pk").first()
+        or Contract.objects.order_by("pk").first(),
+        "article": Article.objects.filter(status=Article.Status.PUBLISHED).order_by("pk").first(),
     }
 
 
