@@ -25,7 +25,9 @@ CARD_LINK = {"company": "company", "person": "person", "deal": "deal", "lead": "
 def _with_display(activities: QuerySet) -> QuerySet:
     # The most specific linked record is named on each entry; it is the one that makes the
     # activity visible, so the viewer may see it.
-    return activities.select_related("owner", "activity_type", "meeting_category", "deal", "person", "lead")
+    return activities.select_related(
+        "owner", "activity_type", "meeting_category", "deal", "person", "lead", "company"
+    )
 
 
 def record_activities(*, user, record) -> QuerySet:
