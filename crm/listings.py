@@ -81,8 +81,8 @@ def badges_for(model: type[models.Model], user) -> list[Badge]:
 
 
 def list_badges(model: type[models.Model], rows: list, user) -> list[Badge]:
-    """For a list page or the board: set `row.badge_cells` to each badge's HTML on every row (one `values` call
-    per badge) and answer the badges, whose labels head the extra columns."""
+    """For a list page or the board: set `row.badge_cells` to each badge's HTML on every row (one
+    `values` call per badge) and answer the badges, whose labels head the extra columns."""
     badges = badges_for(model, user)
     values = [badge.values(user, rows) if rows else {} for badge in badges]
     for row in rows:

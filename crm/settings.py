@@ -284,6 +284,10 @@ DEFAULT_FROM_EMAIL = env("CRM_FROM_EMAIL", default="CRM <crm@localhost>")
 # Where the CRM answers the public (the links in marketing mails: tracking, unsubscribe; web
 # forms' embed snippets), for work done outside a request (the mailing workers).
 CRM_PUBLIC_URL = env("CRM_PUBLIC_URL", default="http://localhost:8000").rstrip("/")
+# The shared secret a mail gateway sends (Authorization: Bearer …) to hand received mail to
+# POST /portal/mail/in (support.inbound); unset, that endpoint answers 404 and only the
+# `support_mail_in` command takes mail in.
+CRM_INBOUND_MAIL_SECRET = env("CRM_INBOUND_MAIL_SECRET", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: at-least-once delivery; a task whose worker dies is handed to another worker.

@@ -48,9 +48,13 @@ urlpatterns = [
     path("marketing/mailings/", include("marketing.mailings.urls")),
     path("marketing/forms/", include("marketing.webforms.urls")),
     # support: tickets
+    path("support/", include("support.urls")),
     # support: SLA, contracts, workload and reports
+    path("support/setup/", include("support.urls_setup")),
     # support: knowledge base
+    path("support/kb/", include("support.knowledge.urls")),
     # support: portal and e-mail in
+    path("portal/", include("support.portal.urls")),
     # Public, without a login: tracking pixels, clicks and unsubscribes of e-mail campaigns (m/),
     # web forms and website visit tracking (w/).
     path("m/", include("marketing.mailings.public_urls")),

@@ -37,3 +37,20 @@ class SupportConfig(AppConfig):
                 export_fields=("body", "channel", "created_at"),
             )
         )
+
+        # support: tickets — their card panels on companies and people, and attachments.
+        from crm import documents
+        from support import panels
+
+        panels.register()
+        documents.register_parent(Ticket)
+
+        # support: SLA, contracts, workload and reports — the company card's contracts.
+        from contacts.models import Company
+        from crm import cards
+        from support.contracts_views import company_contracts_panel
+
+        contracts_panel = cards.Panel(
+            "support/sla/partials/company_contracts.html", company_contracts_panel, order=45
+        )
+        cards.register_panel(Company, contracts_panel)

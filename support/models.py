@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -216,7 +217,7 @@ class Contract(OwnedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("support:contract_detail", args=[self.pk])
+        return reverse("support_setup:contract_detail", args=[self.pk])
 
 
 def new_reply_key() -> str:
@@ -330,6 +331,13 @@ class Ticket(OwnedModel, SearchableModel):
             models.Index(fields=["company", "-created_at"], name="ticket_by_company"),
             models.Index(fields=["contact", "-created_at"], name="ticket_by_contact"),
             models.Index(fields=["-created_at", "-id"], name="ticket_newest_first"),
+            # Every open ticket by due time: "all open", "breaching soon", priority filters.
+            models.Index(
+                fields=["resolution_due_at", "id"],
+                condition=models.Q(status__in=["new", "open", "waiting"]),
+                name="open_ticket_by_due",
+            ),
+            GinIndex(fields=["search_vector"], name="ticket_search_gin"),
             # The breach scan: open tickets not yet escalated, by due time.
             models.Index(
                 fields=["first_response_due_at"],

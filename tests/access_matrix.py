@@ -239,9 +239,62 @@ ROUTES: dict[str, str | ObjectRoute] = {
     "webforms_public:form_page": PUBLIC,
     "webforms_public:visit": PUBLIC,
     # support: tickets
+    # Every staff role works the tickets it sees (crm.access; owner = agent, team = queue's team):
+    # changing one needs it editable, watching it only visible.
+    "support:ticket_list": SIGNED_IN,
+    "support:ticket_create": SIGNED_IN,
+    "support:callbacks": SIGNED_IN,
+    "support:ticket_detail": ObjectRoute("ticket", "view"),
+    "support:ticket_update": ObjectRoute("ticket", "edit"),
+    "support:ticket_merge": ObjectRoute("ticket", "edit"),
+    "support:ticket_reply": ObjectRoute("ticket", "edit", method="POST"),
+    "support:ticket_note": ObjectRoute("ticket", "edit", method="POST"),
+    "support:ticket_set_status": ObjectRoute("ticket", "edit", method="POST"),
+    "support:ticket_assign": ObjectRoute("ticket", "edit", method="POST"),
+    "support:ticket_call": ObjectRoute("ticket", "edit", method="POST"),
+    "support:ticket_watch": ObjectRoute("ticket", "view", method="POST"),
+    "support:ticket_unwatch": ObjectRoute("ticket", "view", method="POST"),
     # support: SLA, contracts, workload and reports
+    # Set-up (queues, SLA policies with targets and holidays): support.manage_support alone (no
+    # owner); the pk routes are read with the migration's default queue and policy (pk 1).
+    "support_setup:queue_list": ListRoute("support.manage_support"),
+    "support_setup:queue_create": ListRoute("support.manage_support"),
+    "support_setup:queue_update": ListRoute("support.manage_support", {"pk": 1}),
+    "support_setup:policy_list": ListRoute("support.manage_support"),
+    "support_setup:policy_create": ListRoute("support.manage_support"),
+    "support_setup:policy_update": ListRoute("support.manage_support", {"pk": 1}),
+    # Contracts are owned records (crm.access); creating and changing them is set-up as well.
+    "support_setup:contract_list": SIGNED_IN,
+    "support_setup:contract_create": ListRoute("support.manage_support"),
+    "support_setup:contract_detail": ObjectRoute("contract", "view"),
+    "support_setup:contract_update": ObjectRoute("contract", "edit", "support.manage_support"),
+    # Every staff user: the agents of the teams they see, counted over the tickets they see.
+    "support_setup:workload": SIGNED_IN,
+    "support_setup:report": ListRoute(REPORTS),
     # support: knowledge base
+    # Published articles are every staff user's; drafts the writers' (support.manage_support) within
+    # crm.access through the author, who may also edit them; categories need the permission alone.
+    "knowledge:article_list": SIGNED_IN,
+    "knowledge:article_create": ListRoute("support.manage_support"),
+    "knowledge:insert_search": SIGNED_IN,  # the ticket reply's "insert answer" (htmx), ?q=
+    "knowledge:category_list": ListRoute("support.manage_support"),
+    "knowledge:article_detail": ObjectRoute("article", "view"),
+    "knowledge:article_update": ObjectRoute("article", "edit", "support.manage_support"),
+    "knowledge:article_vote": ObjectRoute("article", "view", method="POST"),
     # support: portal and e-mail in
+    # The customer portal (support/portal): no staff login; its pages need a portal session and
+    # send anyone without one (staff included) to the portal's sign-in (TOKEN_ROUTES: 302).
+    # Isolation: tests/support/portal/test_isolation.py.
+    "portal:sign_in": PUBLIC,
+    "portal:link": PUBLIC,
+    "portal:sign_out": PUBLIC,
+    "portal:ticket_list": PUBLIC,
+    "portal:ticket_create": PUBLIC,
+    "portal:ticket_detail": PUBLIC,
+    "portal:ticket_reply": PUBLIC,
+    "portal:article_list": PUBLIC,
+    "portal:article_detail": PUBLIC,
+    "portal:mail_in": PUBLIC,  # the mail gateway's, behind a shared secret (404 without one)
 }
 
 # Routes that take a parameter but are not records (tokens checked by the view itself): the
@@ -259,6 +312,14 @@ TOKEN_ROUTES = {
     # support: SLA, contracts, workload and reports
     # support: knowledge base
     # support: portal and e-mail in
+    "portal:link": ({"token": "x" * 43}, 404),  # forged: "this link cannot sign you in"
+    "portal:sign_out": ({}, 405),  # POST only
+    "portal:ticket_list": ({}, 302),
+    "portal:ticket_create": ({}, 302),
+    "portal:ticket_detail": ({"pk": 1}, 302),
+    "portal:ticket_reply": ({"pk": 1}, 302),
+    "portal:article_detail": ({"pk": 999999}, 404),
+    "portal:mail_in": ({}, 404),  # no CRM_INBOUND_MAIL_SECRET in tests
 }
 
 
@@ -472,9 +533,17 @@ NOT_RECORD_LISTS = {
     # marketing: web forms and website tracking
     "webforms:form_list": "web forms (crm.access; tests/marketing/webforms/test_views.py)",
     # support: tickets
+    "support:ticket_list": "tickets (crm.access; tests/support/tickets/test_views.py); names checked",
     # support: SLA, contracts, workload and reports
+    "support_setup:queue_list": "queues: set-up, not a record of a customer (support.manage_support)",
+    "support_setup:policy_list": "SLA policies: set-up (support.manage_support)",
+    "support_setup:contract_list": "contracts (crm.access; tests/support/sla/test_views.py); a hidden company shows as hidden",
     # support: knowledge base
+    "knowledge:article_list": "articles: not a record of a customer (tests/support/knowledge/test_views.py)",
+    "knowledge:category_list": "knowledge-base categories (support.manage_support)",
     # support: portal and e-mail in
+    "portal:ticket_list": "a portal customer's company's tickets, no staff view (tests/support/portal)",
+    "portal:article_list": "published public articles, for everyone (tests/support/portal/test_pages.py)",
 }
 # Query strings with which the name check also walks a route (what the defaults leave out).
 NAME_CHECK_QUERIES = {
@@ -715,8 +784,17 @@ def content_object_records() -> dict:
 
     builders["webform"] = webform_records.content_webforms
     # support: tickets
+    from tests.support.tickets import records as ticket_records
+
+    builders["ticket"] = ticket_records.content_tickets
     # support: SLA, contracts, workload and reports
+    from tests.support.sla import records as sla_records
+
+    builders["contract"] = sla_records.content_contracts
     # support: knowledge base
+    from tests.support.knowledge import records as knowledge_records
+
+    builders["article"] = lambda personas, people: knowledge_records.articles_by_owner(personas)
     # support: portal and e-mail in
     return builders
 

@@ -33,6 +33,9 @@ from tests.imports.records import import_jobs_by_owner
 from tests.marketing.core.records import campaigns_by_owner, plans_by_owner
 from tests.marketing.mailings.records import email_campaigns_by_owner, segments_by_owner
 from tests.marketing.webforms.records import webforms_by_owner
+from tests.support.knowledge.records import articles_by_owner  # support: knowledge base
+from tests.support.sla.records import contracts_by_owner  # support: SLA, contracts, workload and reports
+from tests.support.tickets.records import tickets_by_owner
 
 OBJECT_ROUTES = {name: route for name, route in ROUTES.items() if isinstance(route, ObjectRoute)}
 PERSONAS = ["admin", "manager", "rep", "rep_other_team", "restricted"]
@@ -68,6 +71,12 @@ def records(
         "email_campaign": email_campaigns_by_owner(personas),
         # marketing: web forms and website tracking
         "webform": webforms_by_owner(personas),
+        # support: tickets
+        "ticket": tickets_by_owner(personas),
+        # support: knowledge base
+        "article": articles_by_owner(personas),
+        # support: SLA, contracts, workload and reports
+        "contract": contracts_by_owner(personas),
     }
 
 

@@ -192,7 +192,19 @@ class Command(BaseCommand):
         )
         # support: tickets
         # support: SLA, contracts, workload and reports
+        from support.bench import bench_support_seed
+
+        made_support = bench_support_seed(admin=users["admin"], report=report)
+        self.stdout.write(f"Customer service: {made_support or 'already seeded'}.")
         # support: knowledge base
+        from support.knowledge.bench import bench_knowledge_seed
+
+        made_articles = bench_knowledge_seed(admin=users["admin"])
+        if made_articles:
+            self.stdout.write(
+                f"Knowledge base: {made_articles['articles']:,} articles "
+                f"in {made_articles['categories']} categories."
+            )
         # support: portal and e-mail in
         started_vacuum = time.perf_counter()
         verb = vacuum_analyse()

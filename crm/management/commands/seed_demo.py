@@ -29,8 +29,17 @@ class Command(BaseCommand):
 
         demo_webforms_ensure(users=users)
         # support: tickets
+        from support.demo import demo_tickets_ensure
+
+        demo_tickets_ensure(users=users)
         # support: SLA, contracts, workload and reports
+        from support.sla_demo import demo_sla_ensure
+
+        demo_sla_ensure(users=users)
         # support: knowledge base
+        from support.knowledge.demo import demo_knowledge_ensure
+
+        demo_knowledge_ensure(users=users)
         # support: portal and e-mail in
         self.stdout.write(
             self.style.SUCCESS(
