@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from contacts.models import Person
+from contacts.models import Company, Person
 from crm.models import OutboundEmail
 from support import services, sla
 from support.models import Priority, Queue, Ticket, TicketMessage
@@ -148,7 +148,13 @@ def demo_tickets_ensure(*, users: dict, count: int = TICKETS) -> int:
             body=topic[2],
             status=reply_status,
         )
-        if ticket.channel == Ticket.Channel.PHONE and number % 2 == 0:
+        # A call is logged on the customer's records: only by an agent who sees them (a Restricted
+        # agent sees only their own and unassigned customers).
+        sees_customer = (
+            Company.objects.visible_to(agent).filter(pk=ticket.company_id).exists()
+            and Person.objects.visible_to(agent).filter(pk=ticket.contact_id).exists()
+        )
+        if ticket.channel == Ticket.Channel.PHONE and number % 2 == 0 and sees_customer:
             callback_at = (
                 now + datetime.timedelta(days=1 + number % 4, hours=number % 6)
                 if state in ("open", "waiting")

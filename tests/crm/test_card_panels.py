@@ -277,7 +277,8 @@ def test_the_person_card_runs_the_same_queries_with_one_or_many_leads(
 
 
 # +3/+4: the activities timeline panel (its open to-dos, its history, the inline form's pickers).
-COMPANY_CARD_QUERIES = 13
+# +3: support's panels (the company's tickets; its current contracts, whether any ended).
+COMPANY_CARD_QUERIES = 16
 # +6: marketing's panels (score, score events, campaigns; the e-mail campaigns received; the
-# form submissions and website visits).
-PERSON_CARD_QUERIES = 16
+# form submissions and website visits). +1: support's tickets panel.
+PERSON_CARD_QUERIES = 17

@@ -104,7 +104,8 @@ def test_the_person_card_with_its_deals(client, rep, personas, rows, django_asse
     get = measured_get(client, rep, reverse("contacts:person_detail", args=[person.pk]))
     # +4: the activities timeline panel (open to-dos, history, the inline form's two pickers)
     # +6: marketing's panels (score, score events, campaigns; e-mails received; submissions, visits)
-    with django_assert_num_queries(17):
+    # +1: support's tickets panel
+    with django_assert_num_queries(18):
         response = get()
     assert response.status_code == 200
 
