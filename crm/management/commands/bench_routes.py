@@ -312,6 +312,7 @@ class Command(BaseCommand):
                 continue
             classification = ROUTES.get(name) if name else None
             personas = signed_in
+            expected = REDIRECTING.get(name or "", 200)
             try:
                 if classification is None:
                     if takes_parameters or name is None:
@@ -332,19 +333,27 @@ class Command(BaseCommand):
                 elif isinstance(classification, ListRoute):
                     url = reverse(name, kwargs=classification.kwargs)
                 else:
-                    kwargs = placeholder_kwargs(route) if name in TOKEN_ROUTES else {}
-                    kwargs = public_kwargs(name or "", records) or kwargs
+                    real_kwargs = public_kwargs(name or "", records)
+                    kwargs = real_kwargs or (placeholder_kwargs(route) if name in TOKEN_ROUTES else {})
                     if name == CALENDAR_FEED:
                         # The feed is timed for real: the Sales rep's own link, with their events.
-                        kwargs = {"token": calendar_token(users[SALES_REP])}
+                        kwargs = real_kwargs = {"token": calendar_token(users[SALES_REP])}
+                    elif real_kwargs is None and name in TOKEN_ROUTES:
+                        # No real token or session here (the portal's pages want a customer's):
+                        # timed as an anonymous visitor meets them, e.g. sent to the sign-in page.
+                        expected = TOKEN_ROUTES[name][1]
+                        if expected == 405:
+                            skipped.append(name)  # POST only
+                            continue
                     url = reverse(name, kwargs=kwargs)
                     if classification == PUBLIC:
                         personas = [ANONYMOUS]
             except NoReverseMatch as error:
                 targets.append(Target(label, personas, note=f"error: {error}"))
                 continue
-            targets.append(Target(label, personas, url, status=REDIRECTING.get(name or "", 200)))
-            targets += self.variants(name or "", label, url, personas, terms, probe)
+            targets.append(Target(label, personas, url, status=expected))
+            if expected == 200:
+                targets += self.variants(name or "", label, url, personas, terms, probe)
         admin_targets = [target for target in self.admin_targets(records) if only in target.label]
         return targets + admin_targets, skipped
 

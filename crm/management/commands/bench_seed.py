@@ -194,7 +194,7 @@ class Command(BaseCommand):
         # support: SLA, contracts, workload and reports
         from support.bench import bench_support_seed
 
-        made_support = bench_support_seed(admin=users["admin"], report=report)
+        made_support = bench_support_seed(admin=users["admin"], report=report, tickets=companies * 5)
         self.stdout.write(f"Customer service: {made_support or 'already seeded'}.")
         # support: knowledge base
         from support.knowledge.bench import bench_knowledge_seed
